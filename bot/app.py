@@ -1,0 +1,107 @@
+"""The composition root: builds every component from one explicit `Settings`.
+
+Only the entry points (CLI, web server start-up) import this module. Components are
+built lazily, so a CLI command that needs only the database never touches the X API.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from bot.store.db import make_engine, session_scope, upgrade
+
+if TYPE_CHECKING:
+    from bot.classify.detector import Detector
+    from bot.render.renderer import Renderer
+    from bot.xapi.budget import BudgetKeeper
+    from bot.xapi.client import XClient, XUser
+
+
+class App:
+    """Everything one bot process needs, wired from `settings`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        x_client: XClient | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._x_client = x_client
+        self._detector_lock = threading.Lock()
+        self._detector: tuple[int | None, Detector] | None = None
+        self._me: XUser | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision."""
+        upgrade(self.settings.database_url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on error."""
+        with session_scope(self.engine) as session:
+            yield session
+
+    @cached_property
+    def budget(self) -> BudgetKeeper:
+        from bot.xapi.budget import BudgetKeeper
+
+        return BudgetKeeper(self.settings.x_tier, self.clock)
+
+    @cached_property
+    def x(self) -> XClient:
+        if self._x_client is not None:
+            return self._x_client
+        from bot.store.tokens import DatabaseTokenStore
+        from bot.xapi.tweepy_client import TweepyXClient
+
+        return TweepyXClient(
+            self.settings.credentials,
+            base_url=self.settings.x_api_base_url,
+            budget=self.budget,
+            clock=self.clock,
+            token_store=DatabaseTokenStore(self.engine, self.clock),
+        )
+
+    def me(self) -> XUser:
+        """The brand account (asked once per process, then remembered)."""
+        if self._me is None:
+            self._me = self.x.me()
+        return self._me
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        from bot.render.renderer import Renderer
+
+        renderer = Renderer(self.settings.template_dir, self.settings.persona, self.settings.locale)
+        renderer.load()
+        return renderer
+
+    def detector(self, session: Session) -> Detector:
+        """The newest trained detector in the database, else the shipped default (cached per model row)."""
+        from bot.triage.learning import latest_detector_model_id, load_detector
+
+        model_id = latest_detector_model_id(session)
+        with self._detector_lock:
+            if self._detector is None or self._detector[0] != model_id:
+                self._detector = (model_id, load_detector(session, model_id))
+            return self._detector[1]

@@ -1,0 +1,1 @@
+"""The `brandbot` command line (typer)."""

@@ -1,0 +1,124 @@
+"""Shared plumbing of CLI commands: build the app from settings, print results, exit codes.
+
+Exit codes (documented in the README):
+  0 success · 1 the operation failed · 2 bad usage or invalid configuration ·
+  3 not found · 4 not allowed in the current state (e.g. approving a posted item)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from typing import Any, NoReturn
+
+import typer
+
+from bot.errors import BotError, ConfigError, ValidationError
+from bot.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOT_FOUND = 3
+EXIT_CONFLICT = 4
+
+
+class NotFoundError(BotError):
+    """A CLI argument names something that does not exist."""
+
+
+class ConflictError(BotError):
+    """The operation is not allowed in the object's current state."""
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit(*, sandbox: bool = False) -> Settings:
+    """Load settings; on any problem print them all and exit 2 (never a traceback)."""
+    try:
+        return load_settings(sandbox=sandbox)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
+    """Build the composition root for a one-shot command (logs to stderr; schema upgraded)."""
+    from bot.app import App
+    from bot.logs import configure_logging
+
+    settings = settings or settings_or_exit(sandbox=sandbox)
+    configure_logging(log_format=settings.log_format, level="WARNING", secrets=settings.secrets(), stream=sys.stderr)
+    app = App(settings)
+    app.migrate()
+    return app
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn project errors into a one-line message and the documented exit code."""
+    try:
+        yield
+    except NotFoundError as exc:
+        fail(str(exc), EXIT_NOT_FOUND)
+    except ConflictError as exc:
+        fail(str(exc), EXIT_CONFLICT)
+    except (ValidationError, ValueError) as exc:
+        fail(str(exc), EXIT_USAGE)
+    except BotError as exc:
+        fail(str(exc), EXIT_FAILED)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return _jsonable(value.model_dump())
+    return value
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=True))
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, empty: str = "(none)") -> None:
+    """A plain aligned table for people."""
+    if not rows:
+        typer.echo(empty)
+        return
+    cells = [[str(_jsonable(r.get(c, "")) if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i][:60]) for row in cells)) for i, c in enumerate(columns)]
+    typer.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        typer.echo("  ".join(v[:60].replace("\n", " ").ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, as_json: bool, empty: str = "(none)") -> None:
+    """Print `rows` as JSON lines-array for scripts or as a table for people."""
+    if as_json:
+        print_json(list(rows))
+    else:
+        print_table(rows, columns, empty=empty)
+
+
+def local_time(app: Any) -> Callable[[datetime | None], str]:
+    """A formatter showing UTC instants in the configured time zone."""
+    tz = app.settings.tz
+
+    def fmt(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+
+    return fmt

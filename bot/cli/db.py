@@ -1,0 +1,25 @@
+"""`brandbot db ...`: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli.context import settings_or_exit
+from bot.store.db import current_revision, make_engine, upgrade
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Upgrade the database schema (SQLite or PostgreSQL) to the newest revision."""
+    settings = settings_or_exit()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at revision {current_revision(make_engine(settings.database_url))}")
+
+
+@app.command("current")
+def current_cmd() -> None:
+    """Print the schema revision the database is at."""
+    settings = settings_or_exit()
+    typer.echo(current_revision(make_engine(settings.database_url)) or "(empty database)")

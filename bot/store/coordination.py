@@ -1,0 +1,75 @@
+"""Cross-process coordination through the database: named leases, counters and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.store.models import AuditLog, Counter, Lease
+
+
+def acquire_lease(session: Session, *, name: str, owner: str, ttl_seconds: float, now: datetime) -> bool:
+    """Take or renew the lease `name` for `owner`; False while another owner holds it unexpired.
+
+    The conditional UPDATE makes this safe for several processes on one PostgreSQL database.
+    """
+    until = now + timedelta(seconds=ttl_seconds)
+    result = session.execute(
+        update(Lease)
+        .where(col(Lease.name) == name)
+        .where((col(Lease.owner) == owner) | (col(Lease.until) < now))
+        .values(owner=owner, until=until)
+    )
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        session.commit()
+        return True
+    if session.get(Lease, name) is not None:
+        session.rollback()
+        return False
+    try:
+        session.add(Lease(name=name, owner=owner, until=until))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def release_lease(session: Session, *, name: str, owner: str) -> None:
+    """Give the lease back (only if `owner` holds it)."""
+    lease = session.get(Lease, name)
+    if lease is not None and lease.owner == owner:
+        session.delete(lease)
+        session.commit()
+
+
+def increment(session: Session, name: str, by: int = 1) -> None:
+    """Add `by` to the shared counter `name` (created at 0)."""
+    result = session.execute(update(Counter).where(col(Counter.name) == name).values(value=Counter.value + by))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=by))
+        except IntegrityError:
+            session.execute(update(Counter).where(col(Counter.name) == name).values(value=Counter.value + by))
+
+
+def counter_value(session: Session, name: str) -> int:
+    """The current value of counter `name` (0 if never incremented)."""
+    row = session.get(Counter, name)
+    return row.value if row else 0
+
+
+def audit(session: Session, *, at: datetime, actor: str, action: str, target: str = "", detail: str = "") -> AuditLog:
+    """Record who did what (not committed: part of the caller's transaction)."""
+    entry = AuditLog(at=at, actor=actor, action=action, target=target, detail=detail)
+    session.add(entry)
+    return entry
+
+
+def recent_audit(session: Session, *, limit: int = 200) -> list[AuditLog]:
+    """The newest audit entries first."""
+    return list(session.exec(select(AuditLog).order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)))
