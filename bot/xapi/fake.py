@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.errors import (
@@ -24,7 +24,7 @@ from bot.errors import (
     XApiError,
 )
 from bot.xapi import tiers
-from bot.xapi.client import FollowResult, TweetPage, XTweet, XUser
+from bot.xapi.client import FollowResult, TweetPage, XClient, XTweet, XUser
 
 MAX_WEIGHTED_LENGTH = 280
 
@@ -291,3 +291,7 @@ class FakeXClient:
     def set_user(self, user: XUser) -> None:
         """Replace a user's data (e.g. follower counts) by id."""
         self.users[user.id] = replace(user)
+
+
+if TYPE_CHECKING:
+    _conforms: type[XClient] = FakeXClient  # mypy checks the fake against the protocol

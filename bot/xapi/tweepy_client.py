@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import structlog
@@ -30,7 +30,7 @@ from bot.errors import (
 from bot.settings import XCredentials
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
-from bot.xapi.client import FollowResult, TweetPage, XTweet, XUser
+from bot.xapi.client import FollowResult, TweetPage, XClient, XTweet, XUser
 from bot.xapi.oauth2 import OAuth2Token, TokenStore, refresh_token
 from bot.xapi.translate import partial_error, translate_http_error, translate_request_error
 from bot.xapi.transport import session_for
@@ -393,3 +393,7 @@ class TweepyXClient:
             lambda c: c.get_user(username=name, user_fields=USER_FIELDS, user_auth=self._user_auth),
         )
         return user_from(self._data(tiers.GET_USER_BY_USERNAME, body))
+
+
+if TYPE_CHECKING:
+    _conforms: type[XClient] = TweepyXClient  # mypy checks the client against the protocol
