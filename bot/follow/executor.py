@@ -1,0 +1,208 @@
+"""`execute_follows`: follow PENDING authors through the API within the tier's budget and the daily cap.
+
+Rows are claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`, so two
+processes never follow the same author twice. No transaction is held open across an API call.
+Outcomes: DONE; MANUAL once when the tier cannot follow (every pending row goes to a person and
+the API is not asked again); FAILED for a permanent refusal about that person; PENDING again
+(lease cleared) for transient or account-wide trouble, to be tried by a later run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import func, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.crisis import crisis_state
+from bot.domain import FollowStatus
+from bot.errors import (
+    BadRequest,
+    DuplicateContent,
+    Forbidden,
+    NotFound,
+    NotOnTier,
+    PermanentError,
+    TransientError,
+    XApiError,
+)
+from bot.settings import Settings
+from bot.store.coordination import audit, increment
+from bot.store.db import session_scope
+from bot.store.models import FollowDecision
+from bot.xapi import tiers
+from bot.xapi.budget import NEVER, BudgetKeeper
+from bot.xapi.client import XClient
+
+log = structlog.get_logger()
+
+CLAIM_TTL = timedelta(minutes=2)
+DAY = timedelta(hours=24)
+#: Refusals about the person being followed (e.g. they blocked the account); any other
+#: permanent error (usage cap, credits, credentials) is about the account and defers the row.
+_PERSON_ERRORS: tuple[type[PermanentError], ...] = (NotFound, BadRequest, DuplicateContent, Forbidden)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRunResult:
+    """What one run of `execute_follows` did."""
+
+    followed: int = 0
+    manual: int = 0
+    failed: int = 0
+    held: str | None = None  # why nothing was attempted (crisis, disabled, daily cap, budget)
+    stopped: str | None = None  # why the run stopped early (error type)
+
+
+def follows_done_last_24h(session: Session, *, now: datetime) -> int:
+    """DONE follows in the 24 hours before `now` (the account's daily cap counts these)."""
+    stmt = (
+        select(func.count())
+        .select_from(FollowDecision)
+        .where(col(FollowDecision.status) == FollowStatus.DONE.value)
+        .where(col(FollowDecision.done_at) >= now - DAY)
+    )
+    return int(session.exec(stmt).one())
+
+
+def _pending_to_manual(session: Session, *, reason: str, now: datetime) -> int:
+    result = session.execute(
+        update(FollowDecision)
+        .where(col(FollowDecision.status) == FollowStatus.PENDING.value)
+        .values(status=FollowStatus.MANUAL.value, reason=reason, lease_owner=None, lease_until=None)
+    )
+    moved = int(result.rowcount)  # type: ignore[attr-defined]
+    if moved:
+        audit(session, at=now, actor="system", action="follow.to_manual", detail=f"{moved} pending: {reason}")
+        log.warning("follow.to_manual", count=moved, reason=reason)
+    return moved
+
+
+def _claim_next(session: Session, *, worker_id: str, now: datetime) -> FollowDecision | None:
+    """Claim the oldest unleased PENDING decision for `worker_id`, or None."""
+    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
+    for _ in range(5):
+        candidate = session.exec(
+            select(FollowDecision.id)
+            .where(col(FollowDecision.status) == FollowStatus.PENDING.value)
+            .where(free)
+            .order_by(col(FollowDecision.created_at), col(FollowDecision.id))
+            .limit(1)
+        ).first()
+        if candidate is None:
+            return None
+        result = session.execute(
+            update(FollowDecision)
+            .where(col(FollowDecision.id) == candidate)
+            .where(col(FollowDecision.status) == FollowStatus.PENDING.value)
+            .where(free)
+            .values(lease_owner=worker_id, lease_until=now + CLAIM_TTL)
+        )
+        session.commit()
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return session.get(FollowDecision, candidate)
+    return None
+
+
+def _finish(
+    engine: Engine, *, decision_id: int, worker_id: str, now: datetime, status: FollowStatus | None, reason: str = ""
+) -> bool:
+    """Write the outcome of a claimed row (`status` None: back to unleased PENDING)."""
+    values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+    if status is not None:
+        values["status"] = status.value
+        if reason:
+            values["reason"] = reason
+        if status is FollowStatus.DONE:
+            values["done_at"] = now
+            values["done_by"] = worker_id
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(FollowDecision)
+            .where(col(FollowDecision.id) == decision_id)
+            .where(col(FollowDecision.lease_owner) == worker_id)
+            .values(**values)
+        )
+        if status is not None:
+            audit(session, at=now, actor=worker_id, action=f"follow.{status.value}", target=f"decision:{decision_id}",
+                  detail=reason)
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def execute_follows(
+    *,
+    engine: Engine,
+    x: XClient,
+    budget: BudgetKeeper,
+    clock: Clock,
+    settings: Settings,
+    brand_user_id: str,
+    worker_id: str,
+    max_follows: int | None = None,
+) -> FollowRunResult:
+    """Follow PENDING authors while the budget, the daily cap and crisis mode allow; never raises XApiError."""
+    now = clock.now()
+    with session_scope(engine) as session:
+        if crisis_state(session, now=now).active:
+            return FollowRunResult(held="crisis mode holds automatic follows")
+        if not settings.follow_enabled:
+            return FollowRunResult(held="following is disabled (FOLLOW_ENABLED=false)")
+        if budget.next_allowed_at(tiers.FOLLOW) == NEVER:
+            moved = _pending_to_manual(
+                session, reason=f"the {settings.x_tier} tier cannot follow through the API: follow by hand", now=now
+            )
+            return FollowRunResult(manual=moved, held="not on tier")
+        room = settings.follow_daily_cap - follows_done_last_24h(session, now=now)
+    if room <= 0:
+        return FollowRunResult(held=f"daily cap of {settings.follow_daily_cap} follows reached")
+    if max_follows is not None:
+        room = min(room, max_follows)
+
+    followed = manual = failed = 0
+    stopped: str | None = None
+    held: str | None = None
+    while followed < room:
+        if not budget.may_call(tiers.FOLLOW):
+            held = f"follow budget spent until {budget.next_allowed_at(tiers.FOLLOW).isoformat()}"
+            break
+        now = clock.now()
+        with Session(engine, expire_on_commit=False) as session:
+            claimed = _claim_next(session, worker_id=worker_id, now=now)
+        if claimed is None or claimed.id is None:
+            break
+        bound = log.bind(decision_id=claimed.id, author_id=claimed.author_id, worker_id=worker_id)
+        try:
+            x.follow(brand_user_id, claimed.author_id)
+        except NotOnTier as exc:
+            reason = f"the API refused following on the {settings.x_tier} tier: follow by hand"
+            _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.MANUAL,
+                    reason=reason)
+            with session_scope(engine) as session:
+                manual += 1 + _pending_to_manual(session, reason=reason, now=now)
+            bound.warning("follow.not_on_tier", error=str(exc))
+            stopped = "NotOnTier"
+            break
+        except _PERSON_ERRORS as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.FAILED,
+                    reason=reason)
+            failed += 1
+            bound.warning("follow.failed", error=reason)
+            continue
+        except (TransientError, PermanentError) as exc:
+            # Rate limits, outages, usage caps, credits, credentials: about the account, not the person.
+            _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=None)
+            if isinstance(exc, XApiError) and exc.status == 429:
+                with session_scope(engine) as session:
+                    increment(session, "x_429")
+            bound.warning("follow.deferred", error=type(exc).__name__, detail=str(exc))
+            stopped = type(exc).__name__
+            break
+        _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.DONE)
+        followed += 1
+        bound.info("follow.done")
+    return FollowRunResult(followed=followed, manual=manual, failed=failed, held=held, stopped=stopped)

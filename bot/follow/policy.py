@@ -1,0 +1,126 @@
+"""`decide_follow`: whether to follow an author who mentioned the brand, and why (pure, no I/O).
+
+The first matching rule wins; every verdict carries a literal reason that ends up on the
+`FollowDecision` row, so "why did (or didn't) we follow @x" is always answerable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.clock import as_utc
+from bot.domain import FollowStatus
+from bot.xapi import tiers
+
+#: An account younger than this with more than `NEW_ACCOUNT_MAX_TWEETS` posts looks automated.
+NEW_ACCOUNT_AGE = timedelta(days=7)
+NEW_ACCOUNT_MAX_TWEETS = 500
+#: Following more than `FOLLOW_RATIO_MAX` times as many accounts as follow back (with at least
+#: `FOLLOW_RATIO_MIN_FOLLOWING` followed) is a follow-farming signal.
+FOLLOW_RATIO_MAX = 50
+FOLLOW_RATIO_MIN_FOLLOWING = 1000
+#: Phrases typical of spam replies, matched case-insensitively in the post and the bio.
+SPAM_CUES: tuple[str, ...] = (
+    "free followers",
+    "buy followers",
+    "giveaway",
+    "airdrop",
+    "crypto signals",
+    "dm me for",
+    "dm for promo",
+    "promo code",
+    "click the link",
+    "whatsapp",
+    "onlyfans",
+    "earn $",
+)
+_NUMERIC_HANDLE = re.compile(r"\d{6,}$")
+
+
+class AuthorLike(Protocol):
+    """What the policy reads from an author (an `Author` row or an `XUser`-shaped object)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def followers_count(self) -> int | None: ...
+    @property
+    def following_count(self) -> int | None: ...
+    @property
+    def tweet_count(self) -> int | None: ...
+    @property
+    def verified(self) -> bool: ...
+
+
+class ClassificationLike(Protocol):
+    """The detector verdict the policy needs."""
+
+    @property
+    def complaint(self) -> bool: ...
+
+
+def spam_reason(author: AuthorLike, *, account_created_at: datetime | None, text: str, now: datetime) -> str | None:
+    """Why `author` looks like spam, or None."""
+    if author.verified:
+        return None
+    tweets = author.tweet_count or 0
+    young = account_created_at is not None and now - as_utc(account_created_at) < NEW_ACCOUNT_AGE
+    if young and tweets > NEW_ACCOUNT_MAX_TWEETS:
+        return f"likely spam: account under 7 days old with {tweets} posts"
+    following = author.following_count or 0
+    followers = author.followers_count or 0
+    if following >= FOLLOW_RATIO_MIN_FOLLOWING and following > FOLLOW_RATIO_MAX * max(followers, 1):
+        return f"likely spam: follows {following} accounts, followed by {followers}"
+    haystack = f"{text}\n{author.description}".lower()
+    for cue in SPAM_CUES:
+        if cue in haystack:
+            return f"likely spam: text cue {cue!r}"
+    if (
+        not author.description.strip()
+        and followers == 0
+        and author.followers_count is not None
+        and _NUMERIC_HANDLE.search(author.username)
+    ):
+        return "likely spam: default profile (no bio, no followers, numeric handle)"
+    return None
+
+
+def decide_follow(
+    author: AuthorLike,
+    *,
+    classification: ClassificationLike | None,
+    crisis_active: bool,
+    already_decided: bool,
+    blocklist: Collection[str],
+    tier: str,
+    now: datetime,
+    follow_enabled: bool = True,
+    account_created_at: datetime | None = None,
+    text: str = "",
+) -> tuple[FollowStatus, str]:
+    """The follow decision for `author` and its reason; the first matching rule wins.
+
+    `blocklist` holds lower-case usernames without `@`. `text` is the mention that
+    brought the author in (read for spam cues).
+    """
+    if already_decided:
+        return FollowStatus.SKIPPED, "already decided"
+    if not follow_enabled:
+        return FollowStatus.SKIPPED, "following is disabled (FOLLOW_ENABLED=false)"
+    if author.username.lower().lstrip("@") in blocklist:
+        return FollowStatus.SKIPPED, "blocklisted"
+    if crisis_active and classification is not None and classification.complaint:
+        return FollowStatus.SKIPPED, "complained during a crisis"
+    spam = spam_reason(author, account_created_at=account_created_at, text=text, now=now)
+    if spam is not None:
+        return FollowStatus.SKIPPED, spam
+    if tiers.can_follow(tier):
+        return FollowStatus.PENDING, "will follow through the API"
+    return FollowStatus.MANUAL, f"the {tier} tier cannot follow through the API: follow by hand"

@@ -1,0 +1,142 @@
+"""Crisis detection: a spike of complaints over a sliding window trips crisis mode (and alerts a person).
+
+The rate is complaints among mentions posted in the last `crisis_window_minutes`; the
+baseline is the mean number per window over the 24 hours before that window. The switch trips
+when the count reaches `crisis_min_complaints` and is at least `crisis_ratio` times the baseline
+(a baseline under one complaint per window counts as one, so a quiet brand is not tripped by a
+handful). While crisis mode is on nothing is re-tripped; turning it off is a person's call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+import structlog
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.crisis import crisis_state, set_crisis
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.models import Classification, Mention
+
+log = structlog.get_logger()
+
+BASELINE_SPAN = timedelta(hours=24)
+ALERT_TIMEOUT_SECONDS = 5.0
+ACTOR = "crisis-watch"
+
+AlertSender = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisCheck:
+    """The figures of one check and what came of it."""
+
+    window_count: int
+    baseline_per_window: float
+    ratio: float
+    tripped: bool
+    already_active: bool = False
+    reason: str = ""
+
+
+def complaints_between(session: Session, *, start: datetime, end: datetime) -> int:
+    """Complaints among mentions posted in [start, end)."""
+    stmt = (
+        select(func.count())
+        .select_from(Classification)
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(col(Classification.complaint).is_(True))
+        .where(col(Mention.created_at) >= start)
+        .where(col(Mention.created_at) < end)
+    )
+    return int(session.exec(stmt).one())
+
+
+def measure(session: Session, *, now: datetime, window: timedelta) -> tuple[int, float, float]:
+    """(complaints in the window ending now, baseline per window over the 24 h before, ratio)."""
+    start = now - window
+    count = complaints_between(session, start=start, end=now + timedelta(microseconds=1))
+    before = complaints_between(session, start=start - BASELINE_SPAN, end=start)
+    baseline = before * (window / BASELINE_SPAN)
+    ratio = count / max(baseline, 1.0)
+    return count, baseline, ratio
+
+
+def post_alert(url: str, text: str, *, timeout: float = ALERT_TIMEOUT_SECONDS,
+               transport: httpx.BaseTransport | None = None) -> bool:
+    """POST `{"text": ...}` (Slack-compatible) to `url`; failures are logged and reported as False, never raised."""
+    try:
+        with httpx.Client(timeout=timeout, transport=transport) as client:
+            response = client.post(url, json={"text": text})
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
+        return False
+    return True
+
+
+def check_crisis(session: Session, *, now: datetime, settings: Settings) -> CrisisCheck:
+    """Trip crisis mode on a complaint spike, in the caller's transaction (not committed); no alert sent."""
+    window = timedelta(minutes=settings.crisis_window_minutes)
+    count, baseline, ratio = measure(session, now=now, window=window)
+    state = crisis_state(session, now=now)
+    if state.active:
+        return CrisisCheck(count, baseline, ratio, tripped=False, already_active=True, reason=state.reason)
+    if count < settings.crisis_min_complaints or ratio < settings.crisis_ratio:
+        return CrisisCheck(count, baseline, ratio, tripped=False)
+    reason = (
+        f"complaint spike: {count} complaints in the last {settings.crisis_window_minutes} min, "
+        f"{ratio:.1f}x the 24 h baseline of {baseline:.1f} per window "
+        f"(thresholds {settings.crisis_min_complaints} and {settings.crisis_ratio:g}x)"
+    )
+    set_crisis(session, active=True, reason=reason, actor=ACTOR, now=now, automatic=True)
+    log.warning("crisis.tripped", window_count=count, baseline_per_window=round(baseline, 2), ratio=round(ratio, 2),
+                reason=reason)
+    return CrisisCheck(count, baseline, ratio, tripped=True, reason=reason)
+
+
+def alert_text(handle: str, reason: str) -> str:
+    """The message a person gets when crisis mode trips."""
+    return (
+        f"@{handle}: crisis mode is ON; automatic posts, replies and follows are held. {reason}. "
+        "Turn it off when it is over."
+    )
+
+
+def watch_crisis(
+    *,
+    engine: Engine,
+    clock: Clock,
+    settings: Settings,
+    send_alert: AlertSender | None = None,
+) -> CrisisCheck:
+    """The scheduled job: check (committed), then alert outside the transaction.
+
+    `send_alert` defaults to a POST to `settings.alert_webhook_url` when set (else only the log
+    warning). Alert failures are logged, never raised.
+    """
+    with session_scope(engine) as session:
+        result = check_crisis(session, now=clock.now(), settings=settings)
+    if not result.tripped:
+        return result
+    text = alert_text(settings.brand_handle, result.reason)
+    sender = send_alert
+    if sender is None and settings.alert_webhook_url:
+        url = settings.alert_webhook_url
+
+        def sender(message: str) -> None:
+            post_alert(url, message)
+
+    if sender is not None:
+        try:
+            sender(text)
+        except Exception as exc:  # noqa: BLE001 - an alert failure must never undo or fail the trip
+            log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
+    return result

@@ -1,0 +1,64 @@
+"""`compute_stats`: the figures behind `brandbot stats` and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.domain import FollowStatus, PostState
+from bot.store.coordination import counter_value
+from bot.store.models import Cursor, FollowDecision, Post
+from bot.triage.queue import breached_items, count_by_status
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Listening, triage, follow and publishing figures at one instant."""
+
+    mentions_seen: int
+    complaints: int
+    x_429: int
+    triage_by_status: dict[str, int] = field(default_factory=dict)
+    sla_breached: int = 0
+    follows_by_status: dict[str, int] = field(default_factory=dict)
+    posts_by_state: dict[str, int] = field(default_factory=dict)
+    last_poll_success_at: datetime | None = None
+    poll_lag_seconds: float | None = None  # now - newest Cursor.last_success_at; None if never polled
+    poll_errors: dict[str, str] = field(default_factory=dict)  # cursor name -> last error
+
+    @property
+    def follows_done(self) -> int:
+        return self.follows_by_status.get(FollowStatus.DONE.value, 0)
+
+    @property
+    def follows_waiting_for_a_person(self) -> int:
+        return self.follows_by_status.get(FollowStatus.MANUAL.value, 0)
+
+
+def _grouped(session: Session, column: object, keys: list[str]) -> dict[str, int]:
+    counts = dict.fromkeys(keys, 0)
+    for key, n in session.exec(select(column, func.count()).group_by(column)):  # type: ignore[call-overload]
+        counts[str(key)] = int(n)
+    return counts
+
+
+def compute_stats(session: Session, *, now: datetime) -> Stats:
+    """Counters, per-status counts and poll lag."""
+    cursors = list(session.exec(select(Cursor)))
+    successes = [c.last_success_at for c in cursors if c.last_success_at is not None]
+    last = max(successes) if successes else None
+    return Stats(
+        mentions_seen=counter_value(session, "mentions_seen"),
+        complaints=counter_value(session, "complaints"),
+        x_429=counter_value(session, "x_429"),
+        triage_by_status=count_by_status(session),
+        sla_breached=len(breached_items(session, now=now)),
+        follows_by_status=_grouped(session, col(FollowDecision.status), [s.value for s in FollowStatus]),
+        posts_by_state=_grouped(session, col(Post.state), [s.value for s in PostState]),
+        last_poll_success_at=last,
+        poll_lag_seconds=None if last is None else (now - last).total_seconds(),
+        poll_errors={c.name: c.last_error for c in cursors if c.last_error},
+    )

@@ -1,0 +1,1 @@
+"""The triage queue: complaints in front of customer service, staff actions, and learning from labels."""
