@@ -1,0 +1,78 @@
+"""`brandbot follow ...`: follow decisions, and the people a person must follow by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app
+from bot.domain import FollowStatus
+from bot.follow.decisions import list_follows, mark_manual_done
+from bot.follow.errors import FollowConflictError, FollowNotFoundError
+
+app = typer.Typer(no_args_is_help=True)
+
+COLUMNS = ("id", "status", "username", "followers", "reason", "decided", "profile")
+
+
+@contextmanager
+def follow_handled() -> Iterator[None]:
+    """`handled()` with the follow errors mapped to exit codes 3 (not found) and 4 (conflict)."""
+    with handled():
+        try:
+            yield
+        except FollowNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+        except FollowConflictError as exc:
+            raise ConflictError(str(exc)) from exc
+
+
+@app.command("list")
+def list_cmd(
+    status: str | None = typer.Option(None, "--status", help="Only this status (manual: people to follow by hand)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts."),
+) -> None:
+    """Follow decisions, oldest first; `--status manual` is the list of people to follow by hand."""
+    with follow_handled():
+        wanted = None
+        if status is not None:
+            try:
+                wanted = FollowStatus(status.lower())
+            except ValueError:
+                raise ValueError(f"--status must be one of {', '.join(s.value for s in FollowStatus)}") from None
+        bot = make_app()
+        fmt = local_time(bot)
+        with bot.session() as session:
+            rows = [
+                {
+                    "id": d.id,
+                    "status": d.status,
+                    "author_id": a.id,
+                    "username": f"@{a.username}",
+                    "name": a.name,
+                    "followers": a.followers_count,
+                    "reason": d.reason,
+                    "created_at": d.created_at,
+                    "decided": fmt(d.created_at),
+                    "done_at": d.done_at,
+                    "done_by": d.done_by,
+                    "profile": f"https://x.com/{a.username}",
+                }
+                for d, a in list_follows(session, status=wanted)
+            ]
+        emit(rows, COLUMNS, as_json=as_json, empty="(nobody)")
+
+
+@app.command("done")
+def done_cmd(
+    decision_id: int = typer.Argument(..., help="Follow decision id (from `follow list --status manual`)."),
+    by: str = typer.Option(..., "--by", help="Who followed the account by hand."),
+) -> None:
+    """Record that a person followed a MANUAL author by hand."""
+    with follow_handled():
+        bot = make_app()
+        with bot.session() as session:
+            row = mark_manual_done(session, decision_id=decision_id, actor=by, now=bot.clock.now())
+        typer.echo(f"follow {decision_id} marked done by {by} (author {row.author_id})")

@@ -1,0 +1,80 @@
+"""`brandbot model ...` and `brandbot classify`: train the complaint detector, try it on texts."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import col, select
+
+from bot.cli.context import emit, handled, local_time, make_app
+from bot.errors import ValidationError
+from bot.store.models import DetectorModel
+from bot.triage.learning import train_detector
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("train")
+def train_cmd(
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Extra labelled examples (CSV with a header row).")] = None,
+    text_col: str = typer.Option("text", "--text-col", help="CSV column holding the text."),
+    label_col: str = typer.Option("label", "--label-col", help="CSV column holding 1/0 (or complaint/not-complaint)."),
+    actor: str = typer.Option("cli", "--as", help="Who trained it (recorded)."),
+) -> None:
+    """Fit a detector on the staff labels (plus an optional CSV) and make it the one every process uses."""
+    with handled():
+        bot = make_app()
+        with bot.session() as session:
+            row = train_detector(session, now=bot.clock.now(), actor=actor, csv_path=csv_path, text_col=text_col,
+                                 label_col=label_col)
+        typer.echo(f"model {row.id} trained ({row.version}) on {row.n_examples} examples, {row.n_labels} staff labels")
+
+
+@app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Trained models, newest first (the first one is in use)."""
+    with handled():
+        bot = make_app()
+        fmt = local_time(bot)
+        with bot.session() as session:
+            models = session.exec(select(DetectorModel).order_by(col(DetectorModel.created_at).desc(),
+                                                                 col(DetectorModel.id).desc()))
+            rows = [{"id": m.id, "version": m.version, "examples": m.n_examples, "labels": m.n_labels,
+                     "created_at": m.created_at, "trained": fmt(m.created_at), "by": m.created_by} for m in models]
+        emit(rows, ("id", "version", "examples", "labels", "trained", "by"), as_json=as_json,
+             empty="(no trained model: the shipped default is in use)")
+
+
+def _texts(csv_path: Path | None, text_col: str) -> list[str]:
+    if csv_path is None:
+        return [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
+    try:
+        handle = csv_path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {csv_path}: {exc.strerror}") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        if text_col not in (reader.fieldnames or []):
+            raise ValidationError(f"{csv_path}: no column {text_col!r} (columns: {', '.join(reader.fieldnames or [])})")
+        return [row.get(text_col) or "" for row in reader]
+
+
+def classify_cmd(
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Classify this CSV's text column (else stdin.)")] = None,
+    text_col: str = typer.Option("text", "--text-col", help="CSV column holding the text."),
+) -> None:
+    """One JSON line per input, in input order: complaint, score, severity, reasons (newest trained model)."""
+    with handled():
+        texts = _texts(csv_path, text_col)
+        bot = make_app()
+        with bot.session() as session:
+            detector = bot.detector(session)
+        for verdict in detector.classify_many(texts):
+            line = {"complaint": verdict.complaint, "score": verdict.score, "severity": verdict.severity,
+                    "reasons": list(verdict.reasons)}
+            typer.echo(json.dumps(line, ensure_ascii=False))

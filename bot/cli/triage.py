@@ -1,0 +1,176 @@
+"""`brandbot triage ...`: the complaint queue from a terminal (list, claim, assign, reply, resolve, dismiss, label)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app, print_json
+from bot.domain import TriageStatus
+from bot.store.models import Author, Mention, TriageItem
+from bot.triage import queue
+from bot.triage.errors import TriageConflictError, TriageNotFoundError
+
+app = typer.Typer(no_args_is_help=True)
+
+COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "author", "text")
+ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).")
+
+
+@contextmanager
+def triage_handled() -> Iterator[None]:
+    """`handled()` with the triage errors mapped to exit codes 3 (not found) and 4 (conflict)."""
+    with handled():
+        try:
+            yield
+        except TriageNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+        except TriageConflictError as exc:
+            raise ConflictError(str(exc)) from exc
+
+
+def item_row(app_: Any, session: Any, item: TriageItem) -> dict[str, Any]:
+    """One item as a flat dict (JSON and table)."""
+    now = app_.clock.now()
+    mention = session.get(Mention, item.mention_id)
+    author = session.get(Author, item.author_id)
+    return {
+        "id": item.id,
+        "severity": item.severity,
+        "status": item.status,
+        "assignee": item.assignee,
+        "sla_due_at": item.sla_due_at,
+        "due": local_time(app_)(item.sla_due_at),
+        "breached": queue.is_sla_breached(item, now=now),
+        "author": f"@{author.username}" if author else item.author_id,
+        "mention_id": item.mention_id,
+        "text": mention.text if mention else "",
+        "score": item.score,
+        "created_at": item.created_at,
+        "first_response_at": item.first_response_at,
+        "label": item.label,
+    }
+
+
+def _parse_status(value: str | None) -> TriageStatus | None:
+    if value is None:
+        return None
+    try:
+        return TriageStatus(value.lower())
+    except ValueError:
+        raise ValueError(f"--status must be one of {', '.join(s.value for s in TriageStatus)}") from None
+
+
+@app.command("list")
+def list_cmd(
+    status: str | None = typer.Option(None, "--status", help="Only items in this status (default: every open one)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts."),
+) -> None:
+    """Open complaints, most urgent first (severity, then SLA due time)."""
+    with triage_handled():
+        wanted = _parse_status(status)
+        bot = make_app()
+        with bot.session() as session:
+            rows = [item_row(bot, session, i) for i in queue.list_items(session, status=wanted)]
+        emit(rows, COLUMNS, as_json=as_json, empty="(no complaints waiting)")
+
+
+def _done(bot: Any, item: TriageItem, message: str, as_json: bool) -> None:
+    if as_json:
+        with bot.session() as session:
+            print_json(item_row(bot, session, item))
+    else:
+        typer.echo(message)
+
+
+@app.command("claim")
+def claim_cmd(item_id: int = typer.Argument(..., help="Triage item id."), actor: str = ACTOR,
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """Take an item (exit 4 if someone else already has it)."""
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            item = queue.claim(session, item_id=item_id, actor=actor, now=bot.clock.now())
+        _done(bot, item, f"item {item_id} claimed by {actor}", as_json)
+
+
+@app.command("assign")
+def assign_cmd(item_id: int = typer.Argument(...), to: str = typer.Option(..., "--to", help="New assignee."),
+               actor: str = ACTOR) -> None:
+    """Give an open item to someone."""
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now())
+        typer.echo(f"item {item_id} assigned to {to}")
+
+
+@app.command("reply")
+def reply_cmd(
+    item_id: int = typer.Argument(...),
+    template: str | None = typer.Option(None, "--template", help="A reply template name."),
+    text: str | None = typer.Option(None, "--text", help="A literal reply text."),
+    actor: str = ACTOR,
+) -> None:
+    """Queue a reply to the complaint (through the publish queue); the item becomes replied."""
+    with triage_handled():
+        if (template is None) == (text is None):
+            raise ValueError("give exactly one of --template NAME or --text TEXT")
+        bot = make_app()
+        renderer = bot.renderer if template is not None else None
+        with bot.session() as session:
+            posts = queue.reply(session, item_id=item_id, actor=actor, now=bot.clock.now(), renderer=renderer,
+                                locale=bot.settings.locale, template=template, text=text)
+        typer.echo(f"item {item_id}: reply queued as post {posts[0].id}: {posts[0].text}")
+
+
+@app.command("resolve")
+def resolve_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
+                note: str = typer.Option("", "--note", help="Why (kept on the history).")) -> None:
+    """Close an item as handled."""
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            queue.resolve(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note)
+        typer.echo(f"item {item_id} resolved")
+
+
+@app.command("dismiss")
+def dismiss_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
+                note: str = typer.Option("", "--note", help="Why (kept on the history).")) -> None:
+    """Close an item that needs nothing."""
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            queue.dismiss(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note)
+        typer.echo(f"item {item_id} dismissed")
+
+
+@app.command("label")
+def label_cmd(
+    item_id: int = typer.Argument(...),
+    label: str = typer.Argument(..., help="complaint or not-complaint"),
+    actor: str = ACTOR,
+) -> None:
+    """Teach the detector whether the item's mention is a complaint."""
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            queue.label(session, item_id=item_id, label=label, actor=actor, now=bot.clock.now())
+        typer.echo(f"item {item_id} labelled {label}")
+
+
+@app.command("history")
+def history_cmd(item_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Who did what to an item."""
+    with triage_handled():
+        bot = make_app()
+        fmt = local_time(bot)
+        with bot.session() as session:
+            queue.get_item(session, item_id)
+            rows = [{"at": fmt(a.created_at), "created_at": a.created_at, "actor": a.actor, "action": a.action,
+                     "detail": a.detail} for a in queue.history(session, item_id)]
+        emit(rows, ("at", "actor", "action", "detail"), as_json=as_json)
