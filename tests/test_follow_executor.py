@@ -1,0 +1,180 @@
+"""`execute_follows` on both stores: tier, budget, daily cap, crisis hold and claims."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import ManualClock
+from bot.crisis import set_crisis
+from bot.domain import FollowStatus
+from bot.errors import NotFound, TransientError
+from bot.follow.executor import execute_follows
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.models import Author, FollowDecision
+from bot.xapi import tiers
+from bot.xapi.budget import BudgetKeeper
+from bot.xapi.client import FollowResult
+from bot.xapi.fake import FakeXClient
+
+BRAND_ID = "1000"
+
+
+class BudgetedFake(FakeXClient):
+    """The fake X with the real client's budget check in front of `follow` (as TweepyXClient does)."""
+
+    def __init__(self, budget: BudgetKeeper, **kw: object) -> None:
+        super().__init__(**kw)  # type: ignore[arg-type]
+        self.budget = budget
+
+    def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
+        self.budget.acquire(tiers.FOLLOW)
+        return super().follow(source_user_id, target_user_id)
+
+
+def _pending(
+    engine: Engine, x: FakeXClient, clock: ManualClock, n: int, status: FollowStatus, prefix: str = "fan"
+) -> list[str]:
+    ids = []
+    with session_scope(engine) as session:
+        for i in range(n):
+            user = x.add_user(f"{prefix}{i:03d}")
+            session.add(Author(id=user.id, username=user.username, first_seen_at=clock.now(),
+                               last_seen_at=clock.now()))
+            session.flush()
+            session.add(FollowDecision(author_id=user.id, status=status, reason="test", created_at=clock.now()))
+            ids.append(user.id)
+    return ids
+
+
+def _statuses(engine: Engine) -> dict[str, int]:
+    with Session(engine) as session:
+        out: dict[str, int] = {}
+        for row in session.exec(select(FollowDecision)):
+            out[row.status] = out.get(row.status, 0) + 1
+        return out
+
+
+def _follow_calls(x: FakeXClient) -> int:
+    return sum(1 for name, _ in x.calls if name == "follow")
+
+
+class TestExecuteFollows:
+    def test_basic_tier_hands_pending_to_a_person_once(self, engine: Engine, clock: ManualClock) -> None:
+        """On basic every pending decision becomes MANUAL without an API call, and a second run does nothing."""
+        budget = BudgetKeeper("basic", clock)
+        x = BudgetedFake(budget, tier="basic", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 3, FollowStatus.PENDING)
+        settings = Settings(x_tier="basic")
+        first = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        second = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                 brand_user_id=BRAND_ID, worker_id="w1")
+        assert (first.manual, first.followed, second.manual, second.followed) == (3, 0, 0, 0)
+        assert _statuses(engine) == {"manual": 3}
+        assert _follow_calls(x) == 0
+        with Session(engine) as session:
+            reasons = {r.reason for r in session.exec(select(FollowDecision))}
+        assert reasons == {"the basic tier cannot follow through the API: follow by hand"}
+
+    def test_server_refusal_moves_everyone_to_manual_once(self, engine: Engine, clock: ManualClock) -> None:
+        """If the API says NotOnTier although the budget allowed it, one call is made and every row goes MANUAL."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="basic", brand_id=BRAND_ID)  # the server's tier disagrees with settings
+        _pending(engine, x, clock, 4, FollowStatus.PENDING)
+        settings = Settings(x_tier="enterprise")
+        first = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                        brand_user_id=BRAND_ID, worker_id="w1")
+        assert (first.manual, first.stopped) == (4, "NotOnTier")
+        assert _statuses(engine) == {"manual": 4}
+        assert _follow_calls(x) == 1
+
+    def test_enterprise_follows_within_the_15_minute_budget(self, engine: Engine, clock: ManualClock) -> None:
+        """Enterprise allows 50 follows per 15 minutes: 60 pending → 50 done now, the other 10 in the next window."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        ids = _pending(engine, x, clock, 60, FollowStatus.PENDING)
+        settings = Settings(x_tier="enterprise")
+        first = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        assert (first.followed, _statuses(engine)) == (50, {"done": 50, "pending": 10})
+        assert first.held is not None and first.held.startswith("follow budget spent until")
+        clock.advance(15 * 60)
+        second = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                 brand_user_id=BRAND_ID, worker_id="w1")
+        assert (second.followed, _statuses(engine)) == (10, {"done": 60})
+        assert x.following == set(ids)
+        assert _follow_calls(x) == 60
+
+    def test_daily_cap_counts_done_rows_of_the_last_24_hours(self, engine: Engine, clock: ManualClock) -> None:
+        """With a cap of 5 and 3 done in the last 24 h, only 2 more are followed."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 3, FollowStatus.PENDING)
+        settings = Settings(x_tier="enterprise", follow_daily_cap=5)
+        execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                        brand_user_id=BRAND_ID, worker_id="w1")
+        clock.advance(20 * 3600)
+        _pending(engine, x, clock, 5, FollowStatus.PENDING, prefix="later")
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, _statuses(engine)) == (2, {"done": 5, "pending": 3})
+        clock.advance(5 * 3600)
+        later = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        assert later.followed == 3
+
+    def test_crisis_holds_follows(self, engine: Engine, clock: ManualClock) -> None:
+        """While crisis mode is on nothing is followed and the API is not called."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 2, FollowStatus.PENDING)
+        with session_scope(engine) as session:
+            set_crisis(session, active=True, reason="storm", actor="ops", now=clock.now())
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=Settings(x_tier="enterprise"),
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.held, run.followed, _follow_calls(x)) == ("crisis mode holds automatic follows", 0, 0)
+        assert _statuses(engine) == {"pending": 2}
+
+    def test_permanent_and_transient_errors(self, engine: Engine, clock: ManualClock) -> None:
+        """A gone user is FAILED with the reason; a transient error leaves the row PENDING and stops the run."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 3, FollowStatus.PENDING)
+        x.fail_next("follow", NotFound("user gone", status=404, endpoint=tiers.FOLLOW))
+        x.fail_next("follow", TransientError("server error", status=503, endpoint=tiers.FOLLOW))
+        settings = Settings(x_tier="enterprise")
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.failed, run.followed, run.stopped) == (1, 0, "TransientError")
+        assert _statuses(engine) == {"failed": 1, "pending": 2}
+        with Session(engine) as session:
+            failed = session.exec(select(FollowDecision).where(col(FollowDecision.status) == "failed")).one()
+            assert failed.reason == "NotFound: user gone"
+            assert session.exec(select(FollowDecision).where(col(FollowDecision.lease_owner).is_not(None))).all() == []
+        again = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        assert (again.followed, _statuses(engine)) == (2, {"failed": 1, "done": 2})
+
+    def test_a_row_claimed_by_another_worker_is_left_alone(self, engine: Engine, clock: ManualClock) -> None:
+        """A decision leased to worker w2 is not followed by w1 until that lease expires."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        (author_id,) = _pending(engine, x, clock, 1, FollowStatus.PENDING)
+        with session_scope(engine) as session:
+            row = session.exec(select(FollowDecision)).one()
+            row.lease_owner, row.lease_until = "w2", clock.now() + timedelta(minutes=2)
+            session.add(row)
+        settings = Settings(x_tier="enterprise")
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, _follow_calls(x)) == (0, 0)
+        clock.advance(3 * 60)
+        later = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        assert (later.followed, x.following) == (1, {author_id})
