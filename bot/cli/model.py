@@ -21,7 +21,7 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("train")
 def train_cmd(
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Extra labelled examples (CSV with a header row).")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Extra labelled examples (CSV, header row).")] = None,
     text_col: str = typer.Option("text", "--text-col", help="CSV column holding the text."),
     label_col: str = typer.Option("label", "--label-col", help="CSV column holding 1/0 (or complaint/not-complaint)."),
     actor: str = typer.Option("cli", "--as", help="Who trained it (recorded)."),
@@ -65,7 +65,7 @@ def _texts(csv_path: Path | None, text_col: str) -> list[str]:
 
 
 def classify_cmd(
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Classify this CSV's text column (else stdin.)")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Classify this CSV (else stdin lines).")] = None,
     text_col: str = typer.Option("text", "--text-col", help="CSV column holding the text."),
 ) -> None:
     """One JSON line per input, in input order: complaint, score, severity, reasons (newest trained model)."""

@@ -47,14 +47,14 @@ class CrisisCheck:
 
 
 def complaints_between(session: Session, *, start: datetime, end: datetime) -> int:
-    """Complaints among mentions posted in [start, end)."""
+    """Complaints among mentions posted in (start, end]."""
     stmt = (
         select(func.count())
         .select_from(Classification)
         .join(Mention, col(Mention.id) == col(Classification.mention_id))
         .where(col(Classification.complaint).is_(True))
-        .where(col(Mention.created_at) >= start)
-        .where(col(Mention.created_at) < end)
+        .where(col(Mention.created_at) > start)
+        .where(col(Mention.created_at) <= end)
     )
     return int(session.exec(stmt).one())
 
@@ -62,7 +62,7 @@ def complaints_between(session: Session, *, start: datetime, end: datetime) -> i
 def measure(session: Session, *, now: datetime, window: timedelta) -> tuple[int, float, float]:
     """(complaints in the window ending now, baseline per window over the 24 h before, ratio)."""
     start = now - window
-    count = complaints_between(session, start=start, end=now + timedelta(microseconds=1))
+    count = complaints_between(session, start=start, end=now)
     before = complaints_between(session, start=start - BASELINE_SPAN, end=start)
     baseline = before * (window / BASELINE_SPAN)
     ratio = count / max(baseline, 1.0)

@@ -1,0 +1,115 @@
+"""Crisis detection: a spike trips crisis mode once and alerts; a steady rate does not."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from structlog.testing import capture_logs
+
+from bot.clock import ManualClock
+from bot.crisis import crisis_state
+from bot.listen.crisis_watch import post_alert, watch_crisis
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.models import Author, Classification, CrisisChange, Mention
+
+SETTINGS = Settings(crisis_window_minutes=60, crisis_min_complaints=20, crisis_ratio=4.0)
+
+
+def _complaints(engine: Engine, times: list[datetime], *, start_id: int = 1) -> None:
+    with session_scope(engine) as session:
+        if session.get(Author, "7") is None:
+            session.add(Author(id="7", username="ada", first_seen_at=times[0], last_seen_at=times[0]))
+            session.flush()
+        for n, at in enumerate(times, start=start_id):
+            session.add(Mention(id=str(n), author_id="7", text="@brandbot broken", created_at=at, seen_at=at))
+        session.flush()
+        for n, at in enumerate(times, start=start_id):
+            session.add(Classification(mention_id=str(n), complaint=True, score=0.9, severity="high", reasons=[],
+                                       created_at=at))
+
+
+class TestWatchCrisis:
+    def test_spike_trips_once_with_figures_and_alerts(self, engine: Engine, clock: ManualClock) -> None:
+        """25 complaints in the last hour against 2 per hour over the previous day trips crisis mode, once."""
+        now = clock.now()
+        baseline = [now - timedelta(hours=1, minutes=30 * k) for k in range(48)]  # 48 over 24 h: 2 per hour
+        spike = [now - timedelta(minutes=2 * k) for k in range(25)]
+        _complaints(engine, baseline)
+        _complaints(engine, spike, start_id=1000)
+        sent: list[str] = []
+        with capture_logs() as logs:
+            result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
+        reason = ("complaint spike: 25 complaints in the last 60 min, 12.5x the 24 h baseline of 2.0 per window "
+                  "(thresholds 20 and 4x)")
+        assert (result.tripped, result.window_count, result.baseline_per_window, result.reason) == (
+            True, 25, 2.0, reason)
+        assert sent == [f"@brandbot: crisis mode is ON; automatic posts, replies and follows are held. {reason}. "
+                        "Turn it off when it is over."]
+        assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["crisis.on", "crisis.tripped"]
+        with Session(engine) as session:
+            state = crisis_state(session, now=now)
+            assert (state.active, state.automatic, state.actor, state.reason) == (True, True, "crisis-watch", reason)
+        clock.advance(60)
+        again = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
+        assert (again.tripped, again.already_active, len(sent)) == (False, True, 1)
+        with Session(engine) as session:
+            assert len(session.exec(select(CrisisChange)).all()) == 1
+
+    def test_steady_rate_does_not_trip(self, engine: Engine, clock: ManualClock) -> None:
+        """30 complaints an hour for 25 hours is the brand's normal: no crisis."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=2 * k) for k in range(25 * 30)])
+        sent: list[str] = []
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
+        assert (result.tripped, result.window_count, result.baseline_per_window, result.ratio) == (
+            False, 30, 30.0, 1.0)
+        assert sent == []
+        with Session(engine) as session:
+            assert crisis_state(session, now=now).active is False
+
+    def test_few_complaints_on_a_quiet_day_do_not_trip(self, engine: Engine, clock: ManualClock) -> None:
+        """Ten complaints after a silent day stay under the minimum count of 20."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=k) for k in range(10)])
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (result.tripped, result.window_count, result.ratio) == (False, 10, 10.0)
+
+    def test_a_failing_alert_does_not_undo_the_trip(self, engine: Engine, clock: ManualClock) -> None:
+        """An alert sender that raises is logged; crisis mode is on all the same."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=k) for k in range(20)])
+
+        def broken(_text: str) -> None:
+            raise OSError("webhook down")
+
+        with capture_logs() as logs:
+            result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=broken)
+        assert result.tripped is True
+        assert {"event": "crisis.alert_failed", "error": "OSError", "detail": "webhook down",
+                "log_level": "error"} in logs
+
+
+class TestPostAlert:
+    def test_posts_slack_compatible_json(self) -> None:
+        """The webhook gets one POST with {"text": ...}."""
+        seen: list[tuple[str, object]] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            seen.append((str(request.url), json.loads(request.content)))
+            return httpx.Response(200, text="ok")
+
+        ok = post_alert("https://hooks.example.test/T1", "crisis on", transport=httpx.MockTransport(handler))
+        assert (ok, seen) == (True, [("https://hooks.example.test/T1", {"text": "crisis on"})])
+
+    def test_failure_is_logged_not_raised(self) -> None:
+        """A 500 from the webhook returns False and logs crisis.alert_failed."""
+        transport = httpx.MockTransport(lambda _r: httpx.Response(500))
+        with capture_logs() as logs:
+            ok = post_alert("https://hooks.example.test/T1", "crisis on", transport=transport)
+        assert ok is False
+        assert [e["event"] for e in logs] == ["crisis.alert_failed"]
