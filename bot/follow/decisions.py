@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
@@ -11,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
-from bot.follow.policy import ClassificationLike, decide_follow
+from bot.follow.policy import decide_follow
 from bot.store.coordination import audit
 from bot.store.models import Author, FollowDecision
 
@@ -32,44 +34,69 @@ def existing_decision(session: Session, author_id: str) -> FollowDecision | None
     return session.exec(stmt.limit(1)).first()
 
 
-def record_follow_decision(
+@dataclass(frozen=True, slots=True)
+class FollowCandidate:
+    """An author who just mentioned the brand, with what the policy reads about that mention."""
+
+    author_id: str
+    mention_id: str | None
+    complaint: bool
+    text: str
+
+
+def record_follow_decisions(
     session: Session,
+    candidates: Sequence[FollowCandidate],
     *,
-    author: Author,
-    mention_id: str | None,
-    classification: ClassificationLike | None,
     crisis_active: bool,
     blocklist: tuple[str, ...],
     tier: str,
     follow_enabled: bool,
-    text: str,
     now: datetime,
-) -> FollowDecision | None:
-    """Decide about `author` once; returns the new row, or None when a decision already exists.
+) -> list[FollowDecision]:
+    """Decide once about each candidate's author (authors already decided are left alone); returns new rows.
 
     Not committed: part of the caller's transaction.
     """
-    _lock_author(session, author.id)
-    if existing_decision(session, author.id) is not None:
-        return None
-    status, reason = decide_follow(
-        author,
-        classification=classification,
-        crisis_active=crisis_active,
-        already_decided=False,
-        blocklist=blocklist,
-        tier=tier,
-        now=now,
-        follow_enabled=follow_enabled,
-        account_created_at=author.account_created_at,
-        text=text,
-    )
-    row = FollowDecision(author_id=author.id, mention_id=mention_id, status=status, reason=reason, created_at=now)
-    session.add(row)
+    first: dict[str, FollowCandidate] = {}
+    for c in candidates:
+        first.setdefault(c.author_id, c)
+    if not first:
+        return []
+    for author_id in sorted(first):
+        _lock_author(session, author_id)
+    ids = list(first)
+    decided = set(session.exec(select(FollowDecision.author_id).where(col(FollowDecision.author_id).in_(ids))))
+    authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_(ids)))}
+    rows: list[FollowDecision] = []
+    for author_id, c in first.items():
+        author = authors.get(author_id)
+        if author_id in decided or author is None:
+            continue
+        status, reason = decide_follow(
+            author,
+            classification=_Verdict(c.complaint),
+            crisis_active=crisis_active,
+            already_decided=False,
+            blocklist=blocklist,
+            tier=tier,
+            now=now,
+            follow_enabled=follow_enabled,
+            account_created_at=author.account_created_at,
+            text=c.text,
+        )
+        rows.append(FollowDecision(author_id=author_id, mention_id=c.mention_id, status=status, reason=reason,
+                                   created_at=now))
+        log.info("follow.decided", author_id=author_id, username=author.username, status=str(status), reason=reason,
+                 mention_id=c.mention_id)
+    session.add_all(rows)
     session.flush()
-    log.info("follow.decided", author_id=author.id, username=author.username, status=str(status), reason=reason,
-             mention_id=mention_id)
-    return row
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    complaint: bool
 
 
 def list_follows(

@@ -11,23 +11,49 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from bot.classify.detector import Detector
-from bot.follow.decisions import record_follow_decision
+from bot.follow.decisions import FollowCandidate, record_follow_decisions
 from bot.settings import Settings
 from bot.store.coordination import increment
 from bot.store.models import Author, Classification, Mention
-from bot.triage.routing import open_triage_item
+from bot.triage.routing import NewComplaint, open_triage_items
 from bot.xapi.client import TweetPage, XTweet, XUser
 
 log = structlog.get_logger()
 
 UNKNOWN_USERNAME = "unknown"
+DEFAULT_MODEL_VERSION = "default"
+
+
+class Verdict(Protocol):
+    """One detector verdict (`bot.classify` `Classification`)."""
+
+    @property
+    def complaint(self) -> bool: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def reasons(self) -> Sequence[str]: ...
+
+
+class MentionDetector(Protocol):
+    """What the listener needs from the complaint detector (`bot.classify.detector.Detector`)."""
+
+    def classify_many(self, texts: list[str]) -> Sequence[Verdict]: ...
+
+
+def model_version(detector: MentionDetector) -> str:
+    """The detector's model version for the `Classification` row ('default' when it has none)."""
+    version = getattr(detector, "version", None)
+    return str(version) if version else DEFAULT_MODEL_VERSION
 
 
 def summons(text: str, handle: str) -> bool:
@@ -66,11 +92,11 @@ def upsert_authors(session: Session, users: Sequence[XUser], *, now: datetime) -
         }
         for u in sorted({u.id: u for u in users}.values(), key=lambda u: u.id)
     ]
-    stmt = insert(Author).values(rows)
+    stmt = insert(Author)
     refreshed = ("username", "name", "description", "followers_count", "following_count", "tweet_count",
                  "verified", "account_created_at", "last_seen_at")
     stmt = stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in refreshed})
-    session.execute(stmt)
+    session.execute(stmt, rows)
 
 
 def insert_mentions(
@@ -94,8 +120,8 @@ def insert_mentions(
     ]
     if not rows:
         return set()
-    stmt = _insert(session)(Mention).values(rows).on_conflict_do_nothing(index_elements=["id"])
-    inserted = session.execute(stmt.returning(col(Mention.id)))
+    stmt = _insert(session)(Mention).on_conflict_do_nothing(index_elements=["id"]).returning(col(Mention.id))
+    inserted = session.execute(stmt, rows)
     return {str(r[0]) for r in inserted}
 
 
@@ -113,7 +139,7 @@ def store_page(
     page: TweetPage,
     *,
     found_by: str,
-    detector: Detector,
+    detector: MentionDetector,
     settings: Settings,
     brand_user_id: str,
     crisis_active: bool,
@@ -126,67 +152,44 @@ def store_page(
     missing = sorted(a for a in author_ids if a not in page.users)
     if missing:  # the expansion left some authors out: keep a stub, filled in when they show up
         stubs = [{"id": a, "username": UNKNOWN_USERNAME, "first_seen_at": now, "last_seen_at": now} for a in missing]
-        session.execute(_insert(session)(Author).values(stubs).on_conflict_do_nothing(index_elements=["id"]))
+        session.execute(_insert(session)(Author).on_conflict_do_nothing(index_elements=["id"]), stubs)
     new_ids = insert_mentions(session, tweets, handle=settings.brand_handle, brand_user_id=brand_user_id,
                               found_by=found_by, now=now)
     fresh = [t for t in tweets if t.id in new_ids]
     if not fresh:
         return PageOutcome(0, 0, 0)
-    verdicts = detector.classify_many([t.text for t in fresh])
-    version = detector.version
-    complaints = 0
-    complained: dict[str, bool] = {}
-    for tweet, verdict in zip(fresh, verdicts, strict=True):
-        bound = log.bind(mention_id=tweet.id, author_id=tweet.author_id, found_by=found_by)
-        row = Classification(
-            mention_id=tweet.id,
-            complaint=verdict.complaint,
-            score=verdict.score,
-            severity=verdict.severity,
-            reasons=list(verdict.reasons),
-            model_version=version,
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        if verdict.complaint:
-            complaints += 1
-            item = open_triage_item(session, mention_id=tweet.id, author_id=str(tweet.author_id),
-                                    severity=verdict.severity, score=verdict.score, now=now)
-            bound.info("mention.complaint", triage_item_id=item.id, severity=verdict.severity, score=verdict.score)
+    verdicts = list(detector.classify_many([t.text for t in fresh]))
+    if len(verdicts) != len(fresh):
+        raise ValueError(f"detector returned {len(verdicts)} verdicts for {len(fresh)} texts")
+    version = model_version(detector)
+    session.execute(insert(Classification), [
+        {"mention_id": t.id, "complaint": v.complaint, "score": v.score, "severity": v.severity,
+         "reasons": list(v.reasons), "model_version": version, "created_at": now}
+        for t, v in zip(fresh, verdicts, strict=True)
+    ])
+    complaints = [
+        NewComplaint(mention_id=t.id, author_id=str(t.author_id), severity=v.severity, score=v.score)
+        for t, v in zip(fresh, verdicts, strict=True) if v.complaint
+    ]
+    item_ids = open_triage_items(session, complaints, now=now)
+    for t, v in zip(fresh, verdicts, strict=True):
+        bound = log.bind(mention_id=t.id, author_id=t.author_id, found_by=found_by)
+        if v.complaint:
+            bound.info("mention.complaint", triage_item_id=item_ids.get(t.id), severity=v.severity, score=v.score)
         else:
-            bound.debug("mention.stored", score=verdict.score)
-        author_id = str(tweet.author_id)
-        complained[author_id] = complained.get(author_id, False) or verdict.complaint
-    decisions = 0
-    seen: set[str] = set()
-    for tweet in fresh:
-        author_id = str(tweet.author_id)
-        if author_id in seen:
-            continue
-        seen.add(author_id)
-        author = session.get(Author, author_id)
-        if author is None:  # pragma: no cover - upserted above in this transaction
-            continue
-        decision = record_follow_decision(
-            session,
-            author=author,
-            mention_id=tweet.id,
-            classification=_Complaint(complained[author_id]),
-            crisis_active=crisis_active,
-            blocklist=settings.follow_blocklist,
-            tier=settings.x_tier,
-            follow_enabled=settings.follow_enabled,
-            text=tweet.text,
-            now=now,
-        )
-        decisions += decision is not None
+            bound.debug("mention.stored", score=v.score)
+    complained = {str(t.author_id) for t, v in zip(fresh, verdicts, strict=True) if v.complaint}
+    decisions = record_follow_decisions(
+        session,
+        [FollowCandidate(author_id=str(t.author_id), mention_id=t.id, complaint=str(t.author_id) in complained,
+                         text=t.text) for t in fresh],
+        crisis_active=crisis_active,
+        blocklist=settings.follow_blocklist,
+        tier=settings.x_tier,
+        follow_enabled=settings.follow_enabled,
+        now=now,
+    )
     increment(session, "mentions_seen", len(fresh))
     if complaints:
-        increment(session, "complaints", complaints)
-    return PageOutcome(len(fresh), complaints, decisions)
-
-
-@dataclass(frozen=True, slots=True)
-class _Complaint:
-    complaint: bool
+        increment(session, "complaints", len(complaints))
+    return PageOutcome(len(fresh), len(complaints), len(decisions))

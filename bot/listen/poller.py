@@ -21,11 +21,10 @@ import structlog
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.classify.detector import Detector
 from bot.clock import Clock
 from bot.crisis import crisis_state
 from bot.errors import XApiError
-from bot.listen.ingest import store_page
+from bot.listen.ingest import MentionDetector, store_page
 from bot.settings import Settings
 from bot.store.coordination import acquire_lease, increment, release_lease
 from bot.store.db import session_scope
@@ -144,7 +143,7 @@ def _poll_source(
     budget: BudgetKeeper,
     clock: Clock,
     settings: Settings,
-    detector_for: Callable[[Session], Detector],
+    detector_for: Callable[[Session], MentionDetector],
     brand_user_id: str,
     worker_id: str,
     progress: PollProgress,
@@ -236,7 +235,7 @@ def poll_mentions(
     budget: BudgetKeeper,
     clock: Clock,
     settings: Settings,
-    detector_for: Callable[[Session], Detector],
+    detector_for: Callable[[Session], MentionDetector],
     brand_user_id: str,
     worker_id: str,
     progress: PollProgress | None = None,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.domain import FollowStatus, PostState
 from bot.store.coordination import counter_value
 from bot.store.models import Cursor, FollowDecision, Post
-from bot.triage.queue import breached_items, count_by_status
+from bot.triage.sla import breached_items, count_by_status
 
 
 @dataclass(frozen=True, slots=True)

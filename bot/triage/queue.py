@@ -11,18 +11,21 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.domain import OPEN_TRIAGE_STATUSES, PostKind, TriageStatus
+from bot.domain import PostKind, TriageStatus
 from bot.publish.queue import enqueue_post
 from bot.store.coordination import audit
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.sla import OPEN_STATUSES as _OPEN
+from bot.triage.sla import breached_items, count_by_status, is_sla_breached
+
+__all__ = ["breached_items", "count_by_status", "is_sla_breached"]
 
 log = structlog.get_logger()
 
-_OPEN = tuple(s.value for s in OPEN_TRIAGE_STATUSES)
 LABELS = {"complaint": 1, "not-complaint": 0}
 
 
@@ -49,31 +52,6 @@ def list_items(session: Session, *, status: TriageStatus | None = None, limit: i
         stmt = stmt.where(col(TriageItem.status) == status.value)
     stmt = stmt.order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)).limit(limit)
     return list(session.exec(stmt))
-
-
-def is_sla_breached(item: TriageItem, *, now: datetime) -> bool:
-    """An item breaches its SLA while it is open and past `sla_due_at`."""
-    return item.status in _OPEN and item.sla_due_at < now
-
-
-def breached_items(session: Session, *, now: datetime) -> list[TriageItem]:
-    """Open items past their SLA, most urgent first."""
-    stmt = (
-        select(TriageItem)
-        .where(col(TriageItem.status).in_(_OPEN))
-        .where(col(TriageItem.sla_due_at) < now)
-        .order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
-    )
-    return list(session.exec(stmt))
-
-
-def count_by_status(session: Session) -> dict[str, int]:
-    """Number of items per status (every status present, zeros included)."""
-    counts = {s.value: 0 for s in TriageStatus}
-    stmt = select(TriageItem.status, func.count()).group_by(col(TriageItem.status))
-    for status, n in session.exec(stmt):
-        counts[status] = int(n)
-    return counts
 
 
 def history(session: Session, item_id: int) -> list[TriageAction]:

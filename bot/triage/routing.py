@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, col
 
 from bot.domain import SLA_BY_SEVERITY, Severity, TriageStatus
-from bot.store.coordination import audit
-from bot.store.models import TriageAction, TriageItem
+from bot.store.models import AuditLog, TriageAction, TriageItem
 
 SYSTEM_ACTOR = "system"
 
@@ -21,27 +23,57 @@ def parse_severity(value: str) -> Severity:
         return Severity.MEDIUM
 
 
+@dataclass(frozen=True, slots=True)
+class NewComplaint:
+    """A complaint to put in front of customer service."""
+
+    mention_id: str
+    author_id: str
+    severity: str
+    score: float
+
+
+def open_triage_items(session: Session, complaints: Sequence[NewComplaint], *, now: datetime) -> dict[str, int]:
+    """NEW items due at `now` + each severity's SLA, each with its 'created' action and audit entry.
+
+    Returns item ids by mention id. Not committed: part of the caller's transaction.
+    """
+    if not complaints:
+        return {}
+    rows = []
+    for c in complaints:
+        sev = parse_severity(c.severity)
+        rows.append({
+            "mention_id": c.mention_id,
+            "author_id": c.author_id,
+            "severity": sev.value,
+            "severity_rank": sev.rank,
+            "score": c.score,
+            "status": TriageStatus.NEW.value,
+            "sla_due_at": now + SLA_BY_SEVERITY[sev],
+            "created_at": now,
+            "updated_at": now,
+        })
+    result = session.execute(insert(TriageItem).returning(col(TriageItem.id), col(TriageItem.mention_id)), rows)
+    ids = {str(mention_id): int(item_id) for item_id, mention_id in result}
+    session.execute(insert(TriageAction), [
+        {"item_id": ids[r["mention_id"]], "actor": SYSTEM_ACTOR, "action": "created",
+         "detail": f"severity {r['severity']}, score {r['score']:.2f}", "created_at": now}
+        for r in rows
+    ])
+    session.execute(insert(AuditLog), [
+        {"at": now, "actor": SYSTEM_ACTOR, "action": "triage.created", "target": f"triage:{ids[r['mention_id']]}",
+         "detail": f"mention {r['mention_id']}"}
+        for r in rows
+    ])
+    return ids
+
+
 def open_triage_item(
     session: Session, *, mention_id: str, author_id: str, severity: str, score: float, now: datetime
 ) -> TriageItem:
-    """A NEW item due at `now` + the severity's SLA, with its 'created' action (not committed)."""
-    sev = parse_severity(severity)
-    item = TriageItem(
-        mention_id=mention_id,
-        author_id=author_id,
-        severity=sev.value,
-        severity_rank=sev.rank,
-        score=score,
-        status=TriageStatus.NEW.value,
-        sla_due_at=now + SLA_BY_SEVERITY[sev],
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(item)
-    session.flush()
-    assert item.id is not None
-    session.add(TriageAction(item_id=item.id, actor=SYSTEM_ACTOR, action="created",
-                             detail=f"severity {sev.value}, score {score:.2f}", created_at=now))
-    audit(session, at=now, actor=SYSTEM_ACTOR, action="triage.created", target=f"triage:{item.id}",
-          detail=f"mention {mention_id}")
+    """One NEW item (see `open_triage_items`)."""
+    ids = open_triage_items(session, [NewComplaint(mention_id, author_id, severity, score)], now=now)
+    item = session.get(TriageItem, ids[mention_id])
+    assert item is not None
     return item
