@@ -15,7 +15,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.domain import PostKind, TriageStatus
-from bot.publish.queue import enqueue_post
 from bot.store.coordination import audit
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
@@ -141,6 +140,8 @@ def reply(
     `TriageConflictError` if the author did not summon the account (a reply would be refused) or
     someone else holds the item, and `ValidationError` for a bad template or text.
     """
+    from bot.publish.queue import enqueue_post  # the publish queue is the one way out to X
+
     if (template is None) == (text is None):
         raise ValueError("give exactly one of template or text")
     item = _hold_for(session, item_id, actor=actor, now=now)
