@@ -36,7 +36,7 @@ class BudgetedFake(FakeXClient):
 
 
 def _pending(
-    engine: Engine, x: FakeXClient, clock: ManualClock, n: int, status: FollowStatus, prefix: str = "fan"
+    engine: Engine, x: FakeXClient, clock: ManualClock, n: int, status: FollowStatus, *, prefix: str = "fan"
 ) -> list[str]:
     ids = []
     with session_scope(engine) as session:
@@ -103,7 +103,7 @@ class TestExecuteFollows:
         first = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
                                 brand_user_id=BRAND_ID, worker_id="w1")
         assert (first.followed, _statuses(engine)) == (50, {"done": 50, "pending": 10})
-        assert first.held is not None and first.held.startswith("follow budget spent until")
+        assert first.held == "follow budget spent until 2026-03-01T12:15:00+00:00"
         clock.advance(15 * 60)
         second = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
                                  brand_user_id=BRAND_ID, worker_id="w1")

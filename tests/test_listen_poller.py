@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -182,7 +183,10 @@ class TestPollMentions:
         assert _calls(x, "search_recent_page")[0]["query"] == "@brandbot -is:retweet -from:brandbot"
         with Session(engine) as session:
             rows = {m.text: (m.found_by, m.summoned) for m in session.exec(select(Mention))}
-        assert rows == {"@brandbot hello there": ("mentions", True), "@brandbot2 is not us, broken": ("mentions", False)}
+        assert rows == {
+            "@brandbot hello there": ("mentions", True),
+            "@brandbot2 is not us, broken": ("mentions", False),
+        }
         assert _count(engine, Classification) == 2
 
     def test_rate_limit_is_recorded_and_retried_next_run(self, engine: Engine, clock: ManualClock) -> None:

@@ -15,6 +15,16 @@ app = typer.Typer(
 )
 app.add_typer(db_cmds.app, name="db", help="Database schema: upgrade, current revision.")
 # --- command groups (one module each) ---
+from bot.cli import follow as follow_cmds  # noqa: E402
+from bot.cli import model as model_cmds  # noqa: E402
+from bot.cli import stats as stats_cmds  # noqa: E402
+from bot.cli import triage as triage_cmds  # noqa: E402
+
+app.add_typer(triage_cmds.app, name="triage", help="Complaint queue: list, claim, reply, resolve, dismiss, label.")
+app.add_typer(follow_cmds.app, name="follow", help="Follow decisions; the people to follow by hand.")
+app.add_typer(model_cmds.app, name="model", help="The complaint detector: train on staff labels, list models.")
+app.command("classify")(model_cmds.classify_cmd)
+app.command("stats")(stats_cmds.stats_cmd)
 
 
 def main() -> None:

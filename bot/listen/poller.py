@@ -172,10 +172,10 @@ def _poll_source(
             return SourceResult(source, pages, new, complaints, decisions, error="lease lost")
         if pages and not budget.may_call(endpoint):
             _keep(progress, source, since_id, token, newest)
-            when = budget.next_allowed_at(endpoint).isoformat()
-            bound.info("poll.paused", reason="budget", pages=pages, next_allowed_at=when)
+            resume_at = budget.next_allowed_at(endpoint).isoformat()
+            bound.info("poll.paused", reason="budget", pages=pages, next_allowed_at=resume_at)
             _record_cursor(engine, source, now=clock.now(), success=False,
-                           error=f"budget spent mid-pagination after {pages} pages; resumes at {when}")
+                           error=f"budget spent mid-pagination after {pages} pages; resumes at {resume_at}")
             return SourceResult(source, pages, new, complaints, decisions, skipped="budget mid-pagination")
         try:
             page = _fetch(x, source, brand_user_id=brand_user_id, query=query, since_id=since_id, token=token)

@@ -10,18 +10,19 @@ import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.classify.detector import Detector
-from bot.classify.model import LinearModel
-from bot.classify.train import train
 from bot.errors import ValidationError
 from bot.settings import Settings
 from bot.store.coordination import audit
 from bot.store.models import DetectorModel, TrainingLabel
+
+if TYPE_CHECKING:
+    from bot.classify.detector import Detector
 
 log = structlog.get_logger()
 
@@ -46,6 +47,8 @@ def latest_detector_model_id(session: Session) -> int | None:
 
 def load_detector(session: Session, model_id: int | None) -> Detector:
     """The detector of model row `model_id`, or the shipped default when None."""
+    from bot.classify.detector import Detector
+    from bot.classify.model import LinearModel
     if model_id is None:
         return Detector.default()
     row = session.get(DetectorModel, model_id)
@@ -120,6 +123,9 @@ def train_detector(
         raise ValidationError("nothing to train on: no staff labels stored and no CSV given")
     if len(set(labels)) < 2:
         raise ValidationError("training needs examples of both complaints and non-complaints")
+    from bot.classify.detector import Detector
+    from bot.classify.train import train
+
     model = train(texts, labels, base=Detector.default().model)
     row = DetectorModel(
         version=model.version,

@@ -129,7 +129,7 @@ def reply(
     item_id: int,
     actor: str,
     now: datetime,
-    renderer: ReplyRenderer,
+    renderer: ReplyRenderer | None,
     locale: str,
     template: str | None = None,
     text: str | None = None,
@@ -153,12 +153,14 @@ def reply(
             f"triage item {item_id}: @-mention not found in the post, so X would refuse a reply; answer by hand"
         )
     if template is not None:
+        if renderer is None:
+            raise ValueError("a template reply needs the renderer")
         author = session.get(Author, item.author_id)
         body = renderer.render_reply(template, author=author.username if author else "", tweet_text=mention.text,
                                      agent=actor, locale=locale)
     else:
         body = (text or "").strip()
-    posts = enqueue_post(
+    posts: list[Post] = enqueue_post(
         session,
         texts=[body],
         now=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col
@@ -40,7 +41,7 @@ def open_triage_items(session: Session, complaints: Sequence[NewComplaint], *, n
     """
     if not complaints:
         return {}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in complaints:
         sev = parse_severity(c.severity)
         rows.append({
