@@ -1,0 +1,1 @@
+"""The event feed: validated events from webhooks, RSS and NDJSON."""
