@@ -42,3 +42,57 @@ def tweepy_client(base_url: str, *, oauth2: bool = False, timeout: float = 5.0, 
         )
     client.session.mount(TWITTER_API, sandbox_adapter(base_url, timeout=timeout))
     return client
+
+
+class SandboxAdmin:
+    """A small client of the `/_sandbox/...` inspection API (over HTTP, so it works on any sandbox)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0) -> None:
+        import requests
+
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, expect: int = 200) -> Any:
+        response = self._session.request(method, self.base_url + path, json=body, timeout=self.timeout)
+        if response.status_code != expect:
+            raise AssertionError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def mention(self, author: str, text: str, **extra: Any) -> str:
+        """Add a mention of the brand by `author` (created if new); returns the tweet id."""
+        body = {"author_username": author, "text": text, **extra}
+        return str(self._call("POST", "/_sandbox/mentions", body, 201)["id"])
+
+    def tweet(self, author: str, text: str, **extra: Any) -> str:
+        """Add a tweet by `author` that need not mention the brand; returns its id."""
+        body = {"author_username": author, "text": text, **extra}
+        return str(self._call("POST", "/_sandbox/tweets", body, 201)["id"])
+
+    def delete(self, tweet_id: str) -> None:
+        """Delete any tweet (e.g. a mention vanishing)."""
+        self._call("POST", f"/_sandbox/tweets/{tweet_id}/delete")
+
+    def posts(self) -> list[dict[str, Any]]:
+        """The brand's posts, oldest first."""
+        return list(self._call("GET", "/_sandbox/posts"))
+
+    def follows(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/_sandbox/follows"))
+
+    def usage(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/_sandbox/usage"))
+
+    def clock(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/_sandbox/clock"))
+
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        """Change fault settings at run time (see `FaultSettings`; `restore_token=True` undoes a revocation)."""
+        return dict(self._call("POST", "/_sandbox/faults", settings))
+
+    def reset(self) -> None:
+        self._call("POST", "/_sandbox/reset")
+
+    def close(self) -> None:
+        self._session.close()
