@@ -77,7 +77,7 @@ def unsupported_authentication() -> Body:
             "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
             "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."
         ),
-        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+        "type": "https://api.x.com/2/problems/unsupported-authentication",
         "status": 403,
     }
 
@@ -90,7 +90,7 @@ def invalid_request(message: str, parameters: dict[str, list[str]] | None = None
         "errors": [error],
         "title": "Invalid Request",
         "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
+        "type": "https://api.x.com/2/problems/invalid-request",
     }
 
 
@@ -104,7 +104,7 @@ def not_found(resource_type: str, parameter: str, value: str) -> Body:
         "resource_type": resource_type,
         "parameter": parameter,
         "resource_id": value,
-        "type": "https://api.twitter.com/2/problems/resource-not-found",
+        "type": "https://api.x.com/2/problems/resource-not-found",
     }
 
 
