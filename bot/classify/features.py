@@ -1,0 +1,197 @@
+"""Hashed features for a batch of texts, computed with numpy: word 1-2-grams, char 3-5-grams and a few cues.
+
+Each text becomes a sparse row of a `2**bits`-wide matrix, held as coordinates (`rows`, `cols`, `vals`).
+Word and char n-grams get sublinear term frequencies (1 + log count), each block scaled to unit length;
+cue features (question, waiting time, sentiment ...) are added with their own values. Hashes are stable
+across processes and platforms (CRC-32 and a fixed 64-bit mixer, never Python's salted `hash`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.classify.sentiment import Lexicon, Sentiment
+from bot.classify.text import normalize, scrub, tokens
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_U64 = npt.NDArray[np.uint64]
+
+DEFAULT_BITS = 20
+CHAR_NGRAMS = (3, 4, 5)
+
+_NEGATIONS = frozenset(
+    "not no never nobody nothing cannot can't don't doesn't didn't isn't wasn't aren't won't wouldn't couldn't "
+    "haven't hasn't cant dont doesnt didnt isnt wasnt arent wont havent hasnt nor without".split()
+)
+_WAIT = re.compile(r"\b(?:0|an?|one|two|three|four|five|six|several|few|many|couple of) ?(?:\+ )?"
+                   r"(?:mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b")
+_SINCE = re.compile(r"\b(?:since (?:0|yesterday|last|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+                    r"|for (?:ages|days|weeks|hours|months)|all (?:day|week|night|morning))\b")
+_ADDRESSED = re.compile(r"^(?:\.?@user ?)+")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A sparse `n_rows` x `2**bits` matrix in coordinate form (a (row, col) pair may repeat: values add up)."""
+
+    rows: IntArray
+    cols: IntArray
+    vals: FloatArray
+    n_rows: int
+    sentiments: tuple[Sentiment, ...]
+
+
+def _mix(h: _U64) -> _U64:
+    """MurmurHash3's 64-bit finaliser (wraps modulo 2**64, as intended)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _crc(token: str) -> int:
+    return zlib.crc32(token.encode("utf-8", "replace"))
+
+
+def _unique_tf(rows: IntArray, hashes: _U64, bits: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """Distinct (row, column) pairs with 1 + log(count), each row's block scaled to unit length."""
+    cols = (hashes & np.uint64((1 << bits) - 1)).astype(np.int64)
+    keys = (rows << bits) | cols
+    uniq, counts = np.unique(keys, return_counts=True)
+    u_rows = uniq >> bits
+    u_cols = uniq & ((1 << bits) - 1)
+    tf = 1.0 + np.log(counts.astype(np.float64))
+    norms = np.sqrt(np.bincount(u_rows, weights=tf * tf))
+    return u_rows, u_cols, tf / norms[u_rows]
+
+
+class Featurizer:
+    """Turns texts into hashed `Features` (`bits` sets the width; a model must be used with its own width)."""
+
+    def __init__(self, *, bits: int = DEFAULT_BITS, lexicon: Lexicon | None = None) -> None:
+        if not 10 <= bits <= 24:
+            raise ValueError(f"bits must be in 10..24, got {bits}")
+        self.bits = bits
+        self.lexicon = lexicon if lexicon is not None else Lexicon.default()
+
+    def transform(self, texts: list[str]) -> Features:
+        """The features of `texts`, row i for texts[i]."""
+        normed = [normalize(t) for t in texts]
+        w_rows, w_hash = self._words(normed)
+        c_rows, c_hash = self._chars(normed)
+        cue_rows: list[int] = []
+        cue_hash: list[int] = []
+        cue_vals: list[float] = []
+        sentiments: list[Sentiment] = []
+        for i, (text, norm) in enumerate(zip(texts, normed, strict=True)):
+            sentiment = self.lexicon.score(scrub(text))
+            sentiments.append(sentiment)
+            for name, value in self._cues(norm, sentiment):
+                cue_rows.append(i)
+                cue_hash.append(_crc("cue:" + name))
+                cue_vals.append(value)
+        parts = [_unique_tf(w_rows, w_hash, self.bits), _unique_tf(c_rows, c_hash, self.bits)]
+        q_hash = _mix(np.asarray(cue_hash, dtype=np.uint64) + np.uint64(0x5BD1E995))
+        parts.append((np.asarray(cue_rows, dtype=np.int64),
+                      (q_hash & np.uint64((1 << self.bits) - 1)).astype(np.int64),
+                      np.asarray(cue_vals, dtype=np.float64)))
+        return Features(
+            rows=np.concatenate([p[0] for p in parts]),
+            cols=np.concatenate([p[1] for p in parts]),
+            vals=np.concatenate([p[2] for p in parts]),
+            n_rows=len(texts),
+            sentiments=tuple(sentiments),
+        )
+
+    @staticmethod
+    def _words(normed: list[str]) -> tuple[IntArray, _U64]:
+        rows: list[int] = []
+        hashes: list[int] = []
+        bigram_rows: list[int] = []
+        firsts: list[int] = []
+        seconds: list[int] = []
+        for i, norm in enumerate(normed):
+            toks = ["<s>", *tokens(norm), "</s>"]
+            ids = [_crc(t) for t in toks]
+            rows.extend([i] * (len(ids) - 2))
+            hashes.extend(ids[1:-1])
+            bigram_rows.extend([i] * (len(ids) - 1))
+            firsts.extend(ids[:-1])
+            seconds.extend(ids[1:])
+            negated = 0
+            for tok in toks:
+                if tok in _NEGATIONS or tok.endswith("n't"):
+                    negated = 3
+                elif negated and tok.isalpha():
+                    rows.append(i)
+                    hashes.append(_crc("neg:" + tok))
+                    negated -= 1
+                elif not tok[0].isalnum():
+                    negated = 0
+        uni = _mix(np.asarray(hashes, dtype=np.uint64) + np.uint64(0x9E3779B9))
+        a = np.asarray(firsts, dtype=np.uint64)
+        b = np.asarray(seconds, dtype=np.uint64)
+        bi = _mix((a << np.uint64(32)) ^ b ^ np.uint64(0x7F4A7C15))
+        all_rows = np.asarray(rows + bigram_rows, dtype=np.int64)
+        return all_rows, np.concatenate([uni, bi])
+
+    @staticmethod
+    def _chars(normed: list[str]) -> tuple[IntArray, _U64]:
+        joined = "\x00".join(" " + n + " " for n in normed) + "\x00"
+        codes = np.frombuffer(joined.encode("utf-32-le", "replace"), dtype=np.uint32).astype(np.uint64)
+        sep = codes == 0
+        before = np.concatenate([[0], np.cumsum(sep, dtype=np.int64)])  # separators in codes[:i]
+        size = codes.shape[0]
+        rows_out: list[IntArray] = []
+        hash_out: list[_U64] = []
+        for n in CHAR_NGRAMS:
+            m = size - n + 1
+            if m <= 0:
+                continue
+            h = codes[:m].copy()
+            for k in range(1, n):
+                h = h * np.uint64(1_000_003) + codes[k : k + m]
+            valid = (before[n : n + m] - before[:m]) == 0
+            rows_out.append(before[:m][valid])
+            hash_out.append(_mix(h[valid] + np.uint64(n * 0x632BE5AB)))
+        if not rows_out:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+        return np.concatenate(rows_out), np.concatenate(hash_out)
+
+    @staticmethod
+    def _cues(norm: str, sentiment: Sentiment) -> list[tuple[str, float]]:
+        cues: list[tuple[str, float]] = []
+        if "?" in norm:
+            cues.append(("question", 1.0))
+            if norm.rstrip().endswith("?"):
+                cues.append(("ends-question", 1.0))
+        if "!" in norm:
+            cues.append(("exclaim", 1.0))
+        if _WAIT.search(norm):
+            cues.append(("waiting-time", 1.0))
+        if _SINCE.search(norm):
+            cues.append(("since", 1.0))
+        if _ADDRESSED.match(norm):
+            cues.append(("addressed", 1.0))
+        c = sentiment.compound
+        cues.append(("compound", c))
+        if c <= -0.5:
+            cues.append(("very-negative", 1.0))
+        elif c <= -0.05:
+            cues.append(("negative", 1.0))
+        elif c >= 0.5:
+            cues.append(("very-positive", 1.0))
+        elif c >= 0.05:
+            cues.append(("positive", 1.0))
+        else:
+            cues.append(("neutral", 1.0))
+        n_words = norm.count(" ") + 1
+        cues.append(("short" if n_words < 6 else "medium" if n_words < 15 else "long", 1.0))
+        return cues

@@ -1,0 +1,165 @@
+"""Brand-configurable rules: keywords or regexes with a severity and a reason shown to staff.
+
+A rule file is JSON: `{"rules": [{"id": ..., "keywords": [...] | "pattern": "...", "severity": ...,
+"reason": ..., "unless": "...", "min_score": 0.9}]}`. `keywords` match as whole words or phrases
+(case-insensitive); `pattern` is a Python regex searched case-insensitively; `unless` (a regex) cancels
+the rule when it matches too ("on fire" is praise, not a fire); `min_score` raises the complaint score
+to at least that value (critical rules default to 0.9, so they always reach the triage queue).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.classify.text import scrub
+
+
+class Severity(IntEnum):
+    """How urgent a complaint is; ordered, so `max()` picks the worst."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in `Classification.severity` and rule files."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        """The severity called `value` ('low' ... 'critical'); raises `ValueError` otherwise."""
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (low, medium, high, critical)") from None
+
+
+class RuleFileError(ValueError):
+    """A rule file that cannot be read or does not follow the format (the message says where)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: fires when `pattern` matches and `unless` does not."""
+
+    id: str
+    pattern: re.Pattern[str]
+    severity: Severity
+    reason: str
+    unless: re.Pattern[str] | None = None
+    min_score: float | None = None
+
+    def match(self, text: str) -> str | None:
+        """The matched phrase in `text` (lower-cased, scrubbed), or None."""
+        found = self.pattern.search(text)
+        if found is None or (self.unless is not None and self.unless.search(text)):
+            return None
+        return found.group(0)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that fired on a text, with the phrase it matched."""
+
+    rule: Rule
+    matched: str
+
+    @property
+    def explanation(self) -> str:
+        """Short text for staff, e.g. "rule: safety word 'smoke'"."""
+        return f"rule: {self.rule.reason} '{self.matched.strip()}'"
+
+
+def _keywords_regex(words: Sequence[str]) -> str:
+    alternatives = sorted({re.escape(w.strip().lower()).replace(r"\ ", r"\s+") for w in words if w.strip()},
+                          key=len, reverse=True)
+    return r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
+
+
+def _rule(raw: Any, where: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise RuleFileError(f"{where}: a rule must be an object")
+    try:
+        rule_id = str(raw["id"])
+        severity = Severity.parse(str(raw["severity"]))
+        reason = str(raw["reason"])
+    except KeyError as exc:
+        raise RuleFileError(f"{where}: missing {exc.args[0]!r}") from None
+    except ValueError as exc:
+        raise RuleFileError(f"{where}: {exc}") from None
+    keywords, pattern = raw.get("keywords"), raw.get("pattern")
+    if (keywords is None) == (pattern is None):
+        raise RuleFileError(f"{where} ({rule_id}): give exactly one of 'keywords' or 'pattern'")
+    if keywords is not None:
+        if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) for k in keywords):
+            raise RuleFileError(f"{where} ({rule_id}): 'keywords' must be a non-empty list of strings")
+        pattern = _keywords_regex(keywords)
+    min_score = raw.get("min_score", 0.9 if severity is Severity.CRITICAL else None)
+    if min_score is not None and not (isinstance(min_score, int | float) and 0.0 <= min_score <= 1.0):
+        raise RuleFileError(f"{where} ({rule_id}): 'min_score' must be a number in 0..1")
+    try:
+        compiled = re.compile(str(pattern), re.IGNORECASE)
+        unless = re.compile(str(raw["unless"]), re.IGNORECASE) if raw.get("unless") else None
+    except re.error as exc:
+        raise RuleFileError(f"{where} ({rule_id}): bad regex: {exc}") from None
+    return Rule(rule_id, compiled, severity, reason, unless, None if min_score is None else float(min_score))
+
+
+class RuleSet:
+    """An ordered collection of rules."""
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self.rules: tuple[Rule, ...] = tuple(rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    @classmethod
+    def parse(cls, document: str, *, source: str = "<rules>") -> RuleSet:
+        """Rules from JSON text; raises `RuleFileError`."""
+        try:
+            data = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise RuleFileError(f"{source}: not JSON: {exc}") from None
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise RuleFileError(f"{source}: expected an object with a 'rules' list")
+        return cls(_rule(raw, f"{source}: rule {i}") for i, raw in enumerate(data["rules"]))
+
+    @classmethod
+    def load(cls, path: Path) -> RuleSet:
+        """Rules from a JSON file; raises `RuleFileError`."""
+        try:
+            document = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RuleFileError(f"cannot read {path}: {exc.strerror}") from None
+        return cls.parse(document, source=str(path))
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        """The shipped rules (data/default_rules.json)."""
+        document = resources.files("bot.classify").joinpath("data/default_rules.json").read_text(encoding="utf-8")
+        return cls.parse(document, source="default_rules.json")
+
+    def extended(self, other: RuleSet) -> RuleSet:
+        """These rules followed by `other`'s (a brand's own rules on top of the defaults)."""
+        return RuleSet((*self.rules, *other.rules))
+
+    def hits(self, text: str) -> list[RuleHit]:
+        """The rules that fire on `text`, in rule order."""
+        prepared = html.unescape(scrub(text)).replace("\u2019", "'").lower()
+        found: list[RuleHit] = []
+        for rule in self.rules:
+            matched = rule.match(prepared)
+            if matched is not None:
+                found.append(RuleHit(rule, matched))
+        return found
