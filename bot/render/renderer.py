@@ -86,7 +86,7 @@ def clean_data(value: object, settings: EventSettings, field: str = "") -> objec
             allow_mentions=field in settings.allow_mentions,
             allow_urls=field in settings.allow_urls,
             allow_cashtags=field in settings.allow_cashtags,
-        )
+        ).strip()
     if isinstance(value, dict):
         return {
             clean_data(str(k), settings, field or str(k)): clean_data(v, settings, field or str(k))
@@ -222,6 +222,10 @@ class Renderer:
         if length <= MAX_WEIGHTED_LENGTH:
             texts: tuple[str, ...] = (text,)
         elif settings.too_long == "thread":
+            if length > settings.max_parts * MAX_WEIGHTED_LENGTH:
+                raise TemplateError(
+                    f"{length} weighted characters would need more than {settings.max_parts} posts", template=label
+                )
             texts = split_thread(text)
             if len(texts) > settings.max_parts:
                 raise TemplateError(
