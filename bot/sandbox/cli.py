@@ -23,6 +23,11 @@ from bot.sandbox.server import SandboxServer
 app = typer.Typer(help="A local X API v2 sandbox that tweepy can talk to over HTTP.", no_args_is_help=True)
 
 
+@app.callback()
+def sandbox() -> None:
+    """A local X API v2 sandbox that tweepy can talk to over HTTP."""
+
+
 def build_config(
     *,
     host: str = "127.0.0.1",

@@ -191,9 +191,8 @@ class ScenarioRunner:
                 followers_count=arrival.followers,
                 following_count=arrival.followers // 3 + 10,
             )
-            brand = world.brand
-            latest = [t for t in world.timeline(arrival.at) if t.author_id == brand.id and not t.in_reply_to_tweet_id]
-            reply_to = latest[0] if latest and arrival.kind != "spam" and self._reply_roll(arrival) else None
+            latest = world.latest_post(world.brand.id, arrival.at)
+            reply_to = latest if latest is not None and arrival.kind != "spam" and self._reply_roll(arrival) else None
             self.emitted += 1
             return world.add_tweet(
                 author_id=user.id, text=arrival.text, created_at=arrival.at, lang=arrival.lang, in_reply_to=reply_to

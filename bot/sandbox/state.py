@@ -74,6 +74,7 @@ class World:
         self.by_username: dict[str, str] = {}
         self.tweets: dict[str, Tweet] = {}
         self.follows: dict[tuple[str, str], datetime] = {}
+        self._by_author: dict[str, list[str]] = {}
         self._used_ids: set[int] = set()
         self.brand = self.add_user(
             username=brand_username,
@@ -169,7 +170,17 @@ class World:
                 mentioned_ids=frozenset(mentioned - {author_id}),
             )
             self.tweets[tid] = tweet
+            self._by_author.setdefault(author_id, []).append(tid)
             return tweet
+
+    def latest_post(self, author_id: str, before: datetime) -> Tweet | None:
+        """The author's newest visible original post (not a reply) created at or before `before`."""
+        with self.lock:
+            for tid in reversed(self._by_author.get(author_id, [])):
+                tweet = self.tweets.get(tid)
+                if tweet and not tweet.deleted and not tweet.in_reply_to_tweet_id and tweet.created_at <= before:
+                    return tweet
+            return None
 
     def visible(self, tweet_id: str, now: datetime) -> Tweet | None:
         """The tweet if it exists, is not deleted and is not in the future."""
@@ -202,6 +213,8 @@ class World:
             for tid in old:
                 del self.tweets[tid]
                 self._used_ids.discard(int(tid))
+            for author, ids in self._by_author.items():
+                self._by_author[author] = [tid for tid in ids if tid in self.tweets]
             return len(old)
 
     # follows -------------------------------------------------------------------------------
