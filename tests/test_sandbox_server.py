@@ -191,6 +191,17 @@ class TestReading:
         with pytest.raises(tweepy.BadRequest):
             client.search_recent_tweets("-spam", user_auth=True)
 
+    def test_search_paginates_with_next_token(self, start: Start, clock: ManualClock) -> None:
+        """12 matches come back as 10 then 2 through next_token; since_id skips what was seen."""
+        server = start(tier="pro")
+        ids = seed_mentions(server, clock, 12)
+        client = tweepy_client(server.url)
+        pages = list(tweepy.Paginator(client.search_recent_tweets, "message", max_results=10, user_auth=True))
+        assert [p.meta["result_count"] for p in pages] == [10, 2]
+        assert "next_token" in pages[0].meta
+        newer = client.search_recent_tweets("message", since_id=ids[-3], user_auth=True)
+        assert [str(t.id) for t in newer.data] == [ids[-1], ids[-2]]
+
     def test_users_by_id_username_and_me(self, start: Start) -> None:
         """User lookups return the default fields, and 404 for an unknown username."""
         server = start(tier="pro", brand_username="acme")
@@ -307,7 +318,7 @@ class TestCredentials:
         }
 
     def test_refresh_issues_an_expiring_token(self, start: Start, clock: ManualClock) -> None:
-        """The refreshed token works, then fails with 401 after 7200 s; the refresh token is single-use."""
+        """The refreshed token works, then fails with 401 after 7200 s; an issued refresh token is single-use."""
         server = start(tier="pro")
         form = {"grant_type": "refresh_token", "refresh_token": SANDBOX_OAUTH2_REFRESH_TOKEN,
                 "client_id": SANDBOX_OAUTH2_CLIENT_ID}
@@ -319,7 +330,9 @@ class TestCredentials:
         clock.advance(7200)
         with pytest.raises(tweepy.Unauthorized):
             client.get_me(user_auth=False)
-        assert requests.post(f"{server.url}/2/oauth2/token", data=form, timeout=5).status_code == 400
+        again = {**form, "refresh_token": issued["refresh_token"]}
+        assert requests.post(f"{server.url}/2/oauth2/token", data=again, timeout=5).status_code == 200
+        assert requests.post(f"{server.url}/2/oauth2/token", data=again, timeout=5).status_code == 400
 
     def test_app_only_token_reads_but_cannot_post(self, start: Start) -> None:
         """An app-only bearer token can read mentions but posting is 403 Unsupported Authentication."""

@@ -16,7 +16,8 @@ or standalone with `brandbot sandbox serve`. Credentials accepted out of the box
   signatures are parsed, not verified);
 - OAuth 2.0 user context: `SANDBOX_OAUTH2_TOKEN` (does not expire), renewable through
   `POST /2/oauth2/token` with `SANDBOX_OAUTH2_REFRESH_TOKEN` (tokens issued there expire after
-  `SandboxConfig.oauth2_ttl_seconds` of sandbox-clock time; refresh tokens are single-use);
+  `SandboxConfig.oauth2_ttl_seconds` of sandbox-clock time; refresh tokens issued there are
+  single-use, as on X, while the documented one can be reused so every fresh run can start);
 - app-only: `SANDBOX_APP_BEARER_TOKEN` (reads only, like X).
 
 Every credential acts as the brand account, user id `BRAND_USER_ID`.

@@ -103,7 +103,9 @@ class Credentials:
 
     def refresh(self, refresh_token: str, now: datetime) -> dict[str, object] | None:
         """Exchange a refresh token for a new pair (the old refresh token is used up), or None."""
-        user_id = self._refresh.pop(refresh_token, None)
+        user_id = self._refresh.get(refresh_token)
+        if refresh_token != SANDBOX_OAUTH2_REFRESH_TOKEN:
+            self._refresh.pop(refresh_token, None)  # issued refresh tokens rotate; the documented one is reusable
         if user_id is None:
             return None
         if self._revoked_all_before is not None and now >= self._revoked_all_before:

@@ -11,6 +11,7 @@ A scenario file is JSON, for example::
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import typer
@@ -86,9 +87,14 @@ def serve(  # noqa: PLR0917 - typer maps each parameter to an option
         raise typer.Exit(1) from exc
     typer.echo(f"X API sandbox ({tier}, scenario {server.state.scenario.name}, x{speed:g}) at {server.url}")
     typer.echo(f"brand @{brand} (user id {server.state.world.brand.id}); inspect {server.url}/_sandbox/posts")
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        typer.echo("stopping")
+        pass
     finally:
+        typer.echo("stopping")
         server.stop()
