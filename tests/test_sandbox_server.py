@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -123,6 +124,20 @@ class TestPosting:
         server = start(tier="enterprise")
         tid = SandboxAdmin(server.url).tweet("stranger", "nice weather")
         assert tweepy_client(server.url).create_tweet(text="Indeed", in_reply_to_tweet_id=tid).data["text"] == "Indeed"
+
+    def test_concurrent_posts_get_distinct_ids_and_exact_counts(self, start: Start) -> None:
+        """20 posts from 5 threads at once get 20 distinct ids and the window counts exactly 20."""
+        server = start(tier="pro")
+        client = tweepy_client(server.url)
+
+        def post(i: int) -> str:
+            return str(tweepy_client(server.url).create_tweet(text=f"parallel {i}").data["id"])
+
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            ids = list(pool.map(post, range(20)))
+        assert len(set(ids)) == 20
+        r = client.request("POST", "/2/tweets", json={"text": "one more"}, user_auth=True)
+        assert r.headers["x-rate-limit-remaining"] == "79"
 
     def test_delete_then_get_is_not_found(self, start: Start) -> None:
         """A deleted post answers 404 with the v2 Not Found shape."""
