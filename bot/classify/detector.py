@@ -72,12 +72,12 @@ class Detector:
         probs = self.model.predict_proba(features)
         threshold = self.model.threshold
         verdicts: list[Classification] = []
-        for text, p, sentiment in zip(texts, probs.tolist(), features.sentiments, strict=True):
+        for prepared, p, sentiment in zip(features.prepared, probs.tolist(), features.sentiments, strict=True):
             reasons: list[str] = []
             score = float(p)
             severity = Severity.LOW
             hit_severity = Severity.LOW
-            for hit in self.rules.hits(text):
+            for hit in self.rules.hits_prepared(prepared):
                 reasons.append(hit.explanation)
                 hit_severity = max(hit_severity, hit.rule.severity)
                 if hit.rule.min_score is not None:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.classify.sentiment import Lexicon, Sentiment
-from bot.classify.text import normalize, scrub, tokens
+from bot.classify.text import mask, prepare, tokens
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -24,6 +24,7 @@ _U64 = npt.NDArray[np.uint64]
 
 DEFAULT_BITS = 20
 CHAR_NGRAMS = (3, 4, 5)
+_CACHE_MAX = 200_000
 
 _NEGATIONS = frozenset(
     "not no never nobody nothing cannot can't don't doesn't didn't isn't wasn't aren't won't wouldn't couldn't "
@@ -34,6 +35,8 @@ _WAIT = re.compile(r"\b(?:0|an?|one|two|three|four|five|six|several|few|many|cou
 _SINCE = re.compile(r"\b(?:since (?:0|yesterday|last|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
                     r"|for (?:ages|days|weeks|hours|months)|all (?:day|week|night|morning))\b")
 _ADDRESSED = re.compile(r"^(?:\.?@user ?)+")
+#: A handle that looks like a customer-service account (@acme_help, @AcmeSupport, @askacme ...).
+_SERVICE_HANDLE = re.compile(r"@(?:ask\w+|\w*(?:support|help|care|cares|service|services|cs|team|hq|desk))(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class Features:
     vals: FloatArray
     n_rows: int
     sentiments: tuple[Sentiment, ...]
+    prepared: tuple[str, ...]  # `bot.classify.text.prepare`d texts (what rules match against)
 
 
 def _mix(h: _U64) -> _U64:
@@ -80,20 +84,28 @@ class Featurizer:
             raise ValueError(f"bits must be in 10..24, got {bits}")
         self.bits = bits
         self.lexicon = lexicon if lexicon is not None else Lexicon.default()
+        self._cache: dict[str, int] = {}  # token -> CRC-32, a pure memo
+
+    def _remember(self, token: str) -> int:
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        value = self._cache[token] = _crc(token)
+        return value
 
     def transform(self, texts: list[str]) -> Features:
         """The features of `texts`, row i for texts[i]."""
-        normed = [normalize(t) for t in texts]
+        prepared = [prepare(t) for t in texts]
+        normed = [mask(t) for t in prepared]
         w_rows, w_hash = self._words(normed)
         c_rows, c_hash = self._chars(normed)
         cue_rows: list[int] = []
         cue_hash: list[int] = []
         cue_vals: list[float] = []
         sentiments: list[Sentiment] = []
-        for i, (text, norm) in enumerate(zip(texts, normed, strict=True)):
-            sentiment = self.lexicon.score(scrub(text))
+        for i, (text, norm) in enumerate(zip(prepared, normed, strict=True)):
+            sentiment = self.lexicon.score(text)
             sentiments.append(sentiment)
-            for name, value in self._cues(norm, sentiment):
+            for name, value in self._cues(text, norm, sentiment):
                 cue_rows.append(i)
                 cue_hash.append(_crc("cue:" + name))
                 cue_vals.append(value)
@@ -108,10 +120,11 @@ class Featurizer:
             vals=np.concatenate([p[2] for p in parts]),
             n_rows=len(texts),
             sentiments=tuple(sentiments),
+            prepared=tuple(prepared),
         )
 
-    @staticmethod
-    def _words(normed: list[str]) -> tuple[IntArray, _U64]:
+    def _words(self, normed: list[str]) -> tuple[IntArray, _U64]:
+        cache = self._cache
         rows: list[int] = []
         hashes: list[int] = []
         bigram_rows: list[int] = []
@@ -119,7 +132,7 @@ class Featurizer:
         seconds: list[int] = []
         for i, norm in enumerate(normed):
             toks = ["<s>", *tokens(norm), "</s>"]
-            ids = [_crc(t) for t in toks]
+            ids = [cache[t] if t in cache else self._remember(t) for t in toks]
             rows.extend([i] * (len(ids) - 2))
             hashes.extend(ids[1:-1])
             bigram_rows.extend([i] * (len(ids) - 1))
@@ -166,8 +179,10 @@ class Featurizer:
         return np.concatenate(rows_out), np.concatenate(hash_out)
 
     @staticmethod
-    def _cues(norm: str, sentiment: Sentiment) -> list[tuple[str, float]]:
+    def _cues(prepared: str, norm: str, sentiment: Sentiment) -> list[tuple[str, float]]:
         cues: list[tuple[str, float]] = []
+        if "@" in prepared and _SERVICE_HANDLE.search(prepared):
+            cues.append(("service-handle", 1.0))
         if "?" in norm:
             cues.append(("question", 1.0))
             if norm.rstrip().endswith("?"):

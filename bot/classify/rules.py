@@ -2,14 +2,13 @@
 
 A rule file is JSON: `{"rules": [{"id": ..., "keywords": [...] | "pattern": "...", "severity": ...,
 "reason": ..., "unless": "...", "min_score": 0.9}]}`. `keywords` match as whole words or phrases
-(case-insensitive); `pattern` is a Python regex searched case-insensitively; `unless` (a regex) cancels
+(case-insensitive); `pattern` is a Python regex searched in the lower-cased text (write it in lower case); `unless` (a regex) cancels
 the rule when it matches too ("on fire" is praise, not a fire); `min_score` raises the complaint score
 to at least that value (critical rules default to 0.9, so they always reach the triage queue).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -19,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.classify.text import scrub
+from bot.classify.text import prepare
 
 
 class Severity(IntEnum):
@@ -108,8 +107,8 @@ def _rule(raw: Any, where: str) -> Rule:
     if min_score is not None and not (isinstance(min_score, int | float) and 0.0 <= min_score <= 1.0):
         raise RuleFileError(f"{where} ({rule_id}): 'min_score' must be a number in 0..1")
     try:
-        compiled = re.compile(str(pattern), re.IGNORECASE)
-        unless = re.compile(str(raw["unless"]), re.IGNORECASE) if raw.get("unless") else None
+        compiled = re.compile(str(pattern))
+        unless = re.compile(str(raw["unless"])) if raw.get("unless") else None
     except re.error as exc:
         raise RuleFileError(f"{where} ({rule_id}): bad regex: {exc}") from None
     return Rule(rule_id, compiled, severity, reason, unless, None if min_score is None else float(min_score))
@@ -156,7 +155,10 @@ class RuleSet:
 
     def hits(self, text: str) -> list[RuleHit]:
         """The rules that fire on `text`, in rule order."""
-        prepared = html.unescape(scrub(text)).replace("\u2019", "'").lower()
+        return self.hits_prepared(prepare(text))
+
+    def hits_prepared(self, prepared: str) -> list[RuleHit]:
+        """The rules that fire on a text already passed through `prepare`."""
         found: list[RuleHit] = []
         for rule in self.rules:
             matched = rule.match(prepared)

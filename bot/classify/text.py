@@ -35,12 +35,21 @@ def scrub(text: str) -> str:
     return _CONTROL.sub(" ", _INVISIBLE.sub("", text))[:MAX_CHARS]
 
 
+def prepare(text: str) -> str:
+    """Scrubbed, lower-cased `text` with HTML entities decoded and typographic apostrophes made plain."""
+    return html.unescape(scrub(text)).replace("\u2019", "'").replace("\u2018", "'").lower()
+
+
 def normalize(text: str) -> str:
-    """Lower-cased, scrubbed `text` with @handles, URLs and numbers masked and runs of one character shortened."""
-    text = html.unescape(scrub(text)).replace("\u2019", "'").replace("\u2018", "'")
-    text = _URL.sub(" " + URL + " ", text)
+    """`prepare`d text with @handles, URLs and numbers masked and runs of one character shortened."""
+    return mask(prepare(text))
+
+
+def mask(prepared: str) -> str:
+    """A `prepare`d text with @handles, URLs and numbers masked and runs of one character shortened."""
+    text = _URL.sub(" " + URL + " ", prepared)
     text = _HANDLE.sub(HANDLE, text)
-    text = _NUMBER.sub(NUMBER, text.lower())
+    text = _NUMBER.sub(NUMBER, text)
     text = _REPEAT.sub(r"\1\1\1", text)
     return _SPACE.sub(" ", text).strip()
 
