@@ -15,8 +15,8 @@ from bot.classify.train import fit, seed_examples
 OUT = Path(__file__).parent / "data" / "default_model.json"
 #: Fixed, so rebuilding from the same seed data gives the same bytes.
 BUILT_AT = datetime(2026, 11, 23, tzinfo=UTC)
-L2 = 3e-4
-THRESHOLD = 0.5
+L2 = 1e-4
+THRESHOLD = 0.35
 
 
 def build() -> LinearModel:

@@ -25,6 +25,9 @@ _U64 = npt.NDArray[np.uint64]
 DEFAULT_BITS = 20
 CHAR_NGRAMS = (3, 4, 5)
 _CACHE_MAX = 200_000
+#: Length of the word block and of the char block in each row (cue features come on top).
+WORD_WEIGHT = 1.0
+CHAR_WEIGHT = 1.0
 
 _NEGATIONS = frozenset(
     "not no never nobody nothing cannot can't don't doesn't didn't isn't wasn't aren't won't wouldn't couldn't "
@@ -35,6 +38,24 @@ _WAIT = re.compile(r"\b(?:0|an?|one|two|three|four|five|six|several|few|many|cou
 _SINCE = re.compile(r"\b(?:since (?:0|yesterday|last|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
                     r"|for (?:ages|days|weeks|hours|months)|all (?:day|week|night|morning))\b")
 _ADDRESSED = re.compile(r"^(?:\.?@user ?)+")
+#: Words that report a problem (written for brandbot; a general vocabulary, not learned from any data set).
+_PROBLEM = re.compile(
+    r"\b(?:issues?|problems?|errors?|broke|broken|faulty|fault|fix|stuck|crash\w*|fail\w*|down|outage|slow|late"
+    r"|delay\w*|wait\w*|still|again|never|nobody|no one|nothing|wrong|missing|lost|charged|overcharged|refund\w*"
+    r"|cancel\w*|unable|can't|cant|won't|wont|doesn't|doesnt|didn't|didnt|isn't|poor|terrible|awful|worst|rude"
+    r"|useless|ridiculous|unacceptable|disappoint\w*|frustrat\w*|annoy\w*|complain\w*|fuming|joke|scam\w*"
+    r"|robb\w*|sucks?|pathetic|disgust\w*|horrible|appalling|shocking|damaged|cold|dirty|leak\w*|glitch\w*"
+    r"|bug|bugs|hacked|declined|blocked|locked|ignored|ignoring|hung up|on hold|chase|chasing|again\?)\b")
+#: Openings of a request for information ("can I ...", "do you ...", "how do I ...").
+_INFO_QUESTION = re.compile(
+    r"^(?:@user )*(?:(?:hi|hello|hey)\b[ ,!.]*)?(?:quick question[ ,:]*)?(?:can i|can we|could you|can you|do you"
+    r"|does (?:it|the|your)|is there|is it possible|how do i|how can i|how do you|what is your|what's your|what are"
+    r"|where can i|where is|where do|when does|when do|when is the|will you|are you|would you|any plans|who do i"
+    r"|is this|what time|which)\b")
+#: Questions that are usually complaints ("why ...", "how long ...", "when will you fix ...").
+_COMPLAINT_QUESTION = re.compile(
+    r"\b(?:why|how long|how much longer|when will|how hard|what happened|what is going on|what's going on"
+    r"|what is this|what's wrong|is anyone|anyone there|seriously)\b")
 #: A handle that looks like a customer-service account (@acme_help, @AcmeSupport, @askacme ...).
 _SERVICE_HANDLE = re.compile(r"@(?:ask\w+|\w*(?:support|help|care|cares|service|services|cs|team|hq|desk))(?!\w)")
 
@@ -64,8 +85,8 @@ def _crc(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "replace"))
 
 
-def _unique_tf(rows: IntArray, hashes: _U64, bits: int) -> tuple[IntArray, IntArray, FloatArray]:
-    """Distinct (row, column) pairs with 1 + log(count), each row's block scaled to unit length."""
+def _unique_tf(rows: IntArray, hashes: _U64, bits: int, length: float) -> tuple[IntArray, IntArray, FloatArray]:
+    """Distinct (row, column) pairs with 1 + log(count), each row's block scaled to `length`."""
     cols = (hashes & np.uint64((1 << bits) - 1)).astype(np.int64)
     keys = (rows << bits) | cols
     uniq, counts = np.unique(keys, return_counts=True)
@@ -73,7 +94,7 @@ def _unique_tf(rows: IntArray, hashes: _U64, bits: int) -> tuple[IntArray, IntAr
     u_cols = uniq & ((1 << bits) - 1)
     tf = 1.0 + np.log(counts.astype(np.float64))
     norms = np.sqrt(np.bincount(u_rows, weights=tf * tf))
-    return u_rows, u_cols, tf / norms[u_rows]
+    return u_rows, u_cols, tf * (length / norms[u_rows])
 
 
 class Featurizer:
@@ -109,7 +130,7 @@ class Featurizer:
                 cue_rows.append(i)
                 cue_hash.append(_crc("cue:" + name))
                 cue_vals.append(value)
-        parts = [_unique_tf(w_rows, w_hash, self.bits), _unique_tf(c_rows, c_hash, self.bits)]
+        parts = [_unique_tf(w_rows, w_hash, self.bits, WORD_WEIGHT), _unique_tf(c_rows, c_hash, self.bits, CHAR_WEIGHT)]
         q_hash = _mix(np.asarray(cue_hash, dtype=np.uint64) + np.uint64(0x5BD1E995))
         parts.append((np.asarray(cue_rows, dtype=np.int64),
                       (q_hash & np.uint64((1 << self.bits) - 1)).astype(np.int64),
@@ -189,6 +210,13 @@ class Featurizer:
                 cues.append(("ends-question", 1.0))
         if "!" in norm:
             cues.append(("exclaim", 1.0))
+        n_problem = len(_PROBLEM.findall(norm))
+        if n_problem:
+            cues.append(("problem-words", min(n_problem, 4) / 2.0))
+        if _INFO_QUESTION.match(norm):
+            cues.append(("info-question", 1.0))
+        if _COMPLAINT_QUESTION.search(norm):
+            cues.append(("complaint-question", 1.0))
         if _WAIT.search(norm):
             cues.append(("waiting-time", 1.0))
         if _SINCE.search(norm):

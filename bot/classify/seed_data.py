@@ -343,6 +343,26 @@ COMPLAINT_TEMPLATES = (
     "{h} tried that already. still can't {action}",
     "{h} no one has contacted me yet",
     "{h} how hard is it to {action}??",
+    "{h} did {service} stop working?!",
+    "{h} where is my {item}??",
+    "{h} where is my {item}? {follow}",
+    "{h} check your DMs!! asked {n} times now",
+    "{h} done all of that already. it was working last week",
+    "{h} can you please hurry up, I still can't {action}",
+    "{h} can you please speed this up? {event}",
+    "my {item} {problem}. what's up {h}? {url}",
+    "{item} {problem}?? really? {h} {url}",
+    "{h} really?? {url}",
+    "{h} uh, this is not what I ordered {url}",
+    "{h} this is what turned up 🤦 {url}",
+    "bought this last week and it already {problem}. {h}",
+    "ordered from {h} and they sent me the wrong thing...",
+    "{h} have you cut back {service}? {follow}",
+    "*screams* {service} {problem_short} again {h}",
+    "no chill {h} {url}",
+    "{h} expired food on the shelf?? really?",
+    "{h} {service} {problem_short}. {follow}",
+    "{service} {problem_short} again. thanks {h}",
 )
 NOT_COMPLAINT_TEMPLATES = (
     "{h} {question}?",
@@ -445,6 +465,16 @@ NOT_COMPLAINT_TEMPLATES = (
     "every day I check the {h} app for deals lol",
     "off to {h} for the big shop",
     "just booked with {h}, so excited{happy}",
+    "{h} tried again today and no problems, thanks!",
+    "{h} seems to be working now. I'll message you if anything else comes up",
+    "{h} all good now, no issues since yesterday",
+    "{h} any idea when the next update is coming to my {item}?",
+    "{h} I'd like to know the status of my {item} please, reference in DM",
+    "{h} can your {item} handle {capability}?",
+    "{h} which {item} would you recommend for {capability}?",
+    "{h} I bought the wrong size by mistake, can I swap it?",
+    "{h} I accidentally booked the wrong date, can I change it?",
+    "{h} is the {item} compatible with {capability}?",
 )
 HANDLE_SUFFIXES = ("Support", "_Support", "Help", "_Help", "Care", "Cares", "UK", "_US", "HQ", "Official", "Service",
                    "_CS", "Team")
@@ -521,6 +551,10 @@ RANDOM_TEMPLATES = (
     "my dad always says he knows a shortcut and we always end up late",
     "made dinner for everyone and nobody showed up", "people who don't indicate drive me mad",
 )
+PROBLEM_SHORT = ("is down", "crashed", "keeps freezing", "stopped working", "is broken", "won't load", "is so slow",
+                 "logged me out", "failed", "is glitching")
+CAPABILITIES = ("a family of five", "older phones", "rough weather", "long trips", "two users", "gaming",
+                "travel abroad", "kids", "heavy use")
 EVENT_ING = ("losing my bag", "cancelling my order", "the cold food", "charging me twice", "ignoring my emails",
              "the three hour wait", "breaking my phone", "cutting off my internet", "delaying my flight again",
              "sending the wrong size", "the amazing customer service... not")
@@ -549,6 +583,8 @@ def _fill(rng: random.Random, template: str, ind: Industry) -> str:
         "happy": rng.choice(TAILS_HAPPY),
         "dur": rng.choice(DURATIONS),
         "n": rng.choice(("3", "4", "five", "six", "10", "twenty")),
+        "problem_short": rng.choice(PROBLEM_SHORT),
+        "capability": rng.choice(CAPABILITIES),
         "event_ing": rng.choice(EVENT_ING),
         "brand": rng.choice(ind.handles).lstrip("@"),
         "dur2": rng.choice(DURATIONS),
@@ -587,7 +623,7 @@ def _vary(rng: random.Random, text: str) -> str:
     return text.strip()
 
 
-def generate(seed: int = 7, n_complaints: int = 2400, n_brand_other: int = 2000, n_random: int = 2000
+def generate(seed: int = 7, n_complaints: int = 2800, n_brand_other: int = 2200, n_random: int = 2000
              ) -> list[tuple[str, int, str]]:
     """(text, label, kind) rows: complaints, other brand mentions, random tweets; deterministic for a seed."""
     rng = random.Random(seed)
