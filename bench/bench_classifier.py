@@ -55,6 +55,7 @@ def load(path: Path) -> list[Row]:
 
 def scores(y: Sequence[int], pred: Sequence[int]) -> tuple[float, float, float, float]:
     """Complaint precision, recall, F1 and macro F1."""
+
     def prf(pos: int) -> tuple[float, float, float]:
         tp = sum(1 for a, b in zip(y, pred, strict=True) if a == pos and b == pos)
         fp = sum(1 for a, b in zip(y, pred, strict=True) if a != pos and b == pos)
@@ -62,6 +63,7 @@ def scores(y: Sequence[int], pred: Sequence[int]) -> tuple[float, float, float, 
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
     p1, r1, f1 = prf(1)
     _, _, f0 = prf(0)
     return p1, r1, f1, (f0 + f1) / 2
@@ -125,13 +127,14 @@ def detector_trainer(base: Detector) -> Trainer:
         model = train(texts, labels, base=base.model)
         detector = Detector.from_model(model, rules=base.rules)
         return lambda xs: [int(v.complaint) for v in detector.classify_many(xs)]
+
     return fit
 
 
 def sklearn_trainer() -> Trainer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     def fit(texts: list[str], labels: list[int]) -> Callable[[list[str]], list[int]]:
         features = make_union(
@@ -141,6 +144,7 @@ def sklearn_trainer() -> Trainer:
         pipe = make_pipeline(features, LogisticRegression(C=10.0, max_iter=2000))
         pipe.fit([normalize(t) for t in texts], labels)
         return lambda xs: [int(v) for v in pipe.predict([normalize(t) for t in xs])]
+
     return fit
 
 

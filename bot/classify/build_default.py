@@ -23,8 +23,15 @@ def build() -> LinearModel:
     """The default model, fitted on the seed examples."""
     texts, labels = seed_examples()
     weights, bias = fit(texts, labels, l2=L2)
-    return LinearModel(weights=weights, bias=bias, bits=20, trained_at=BUILT_AT, n_examples=len(texts),
-                       threshold=THRESHOLD, notes="shipped default: synthetic seed examples only")
+    return LinearModel(
+        weights=weights,
+        bias=bias,
+        bits=20,
+        trained_at=BUILT_AT,
+        n_examples=len(texts),
+        threshold=THRESHOLD,
+        notes="shipped default: synthetic seed examples only",
+    )
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from importlib import resources
 
@@ -50,11 +51,13 @@ class Detector:
         return cls.from_model(LinearModel.from_bytes(data))
 
     @classmethod
-    def from_model(cls, model: LinearModel, rules: RuleSet | None = None, *, lexicon: Lexicon | None = None
-                   ) -> Detector:
+    def from_model(
+        cls, model: LinearModel, rules: RuleSet | None = None, *, lexicon: Lexicon | None = None
+    ) -> Detector:
         """A detector using `model` and `rules` (the shipped rules when None)."""
-        return cls(model, rules if rules is not None else RuleSet.default(),
-                   Featurizer(bits=model.bits, lexicon=lexicon))
+        return cls(
+            model, rules if rules is not None else RuleSet.default(), Featurizer(bits=model.bits, lexicon=lexicon)
+        )
 
     def classify(self, text: str) -> Classification:
         """The verdict on one text."""
@@ -74,14 +77,22 @@ class Detector:
         verdicts: list[Classification] = []
         for prepared, p, sentiment in zip(features.prepared, probs.tolist(), features.sentiments, strict=True):
             reasons: list[str] = []
-            score = float(p)
             severity = Severity.LOW
             hit_severity = Severity.LOW
+            boost = 0.0
+            floor = 0.0
             for hit in self.rules.hits_prepared(prepared):
                 reasons.append(hit.explanation)
                 hit_severity = max(hit_severity, hit.rule.severity)
+                boost = max(boost, hit.rule.boost)
                 if hit.rule.min_score is not None:
-                    score = max(score, hit.rule.min_score)
+                    floor = max(floor, hit.rule.min_score)
+            score = (
+                float(p)
+                if not boost
+                else 1.0 / (1.0 + math.exp(-(math.log(max(p, 1e-12) / max(1 - p, 1e-12)) + boost)))
+            )
+            score = max(score, floor)
             complaint = score >= threshold
             if complaint:
                 model_severity = Severity.MEDIUM if p >= 0.8 else Severity.LOW
@@ -93,6 +104,7 @@ class Detector:
             elif sentiment.compound >= -NEGATIVE:
                 reasons.append(f"positive sentiment ({sentiment.compound:+.2f})")
             reasons.append(f"model: {p:.2f}")
-            verdicts.append(Classification(complaint, round(float(np.clip(score, 0.0, 1.0)), 4), severity.label,
-                                           reasons))
+            verdicts.append(
+                Classification(complaint, round(float(np.clip(score, 0.0, 1.0)), 4), severity.label, reasons)
+            )
         return verdicts

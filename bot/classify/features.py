@@ -30,13 +30,47 @@ WORD_WEIGHT = 1.0
 CHAR_WEIGHT = 1.0
 
 _NEGATIONS = frozenset(
-    "not no never nobody nothing cannot can't don't doesn't didn't isn't wasn't aren't won't wouldn't couldn't "
-    "haven't hasn't cant dont doesnt didnt isnt wasnt arent wont havent hasnt nor without".split()
+    [
+        "not",
+        "no",
+        "never",
+        "nobody",
+        "nothing",
+        "cannot",
+        "can't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "won't",
+        "wouldn't",
+        "couldn't",
+        "haven't",
+        "hasn't",
+        "cant",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "wont",
+        "havent",
+        "hasnt",
+        "nor",
+        "without",
+    ]
 )
-_WAIT = re.compile(r"\b(?:0|an?|one|two|three|four|five|six|several|few|many|couple of) ?(?:\+ )?"
-                   r"(?:mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b")
-_SINCE = re.compile(r"\b(?:since (?:0|yesterday|last|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
-                    r"|for (?:ages|days|weeks|hours|months)|all (?:day|week|night|morning))\b")
+_WAIT = re.compile(
+    r"\b(?:0|an?|one|two|three|four|five|six|several|few|many|couple of) ?(?:\+ )?"
+    r"(?:mins?|minutes?|hrs?|hours?|days?|weeks?|months?|years?)\b"
+)
+_SINCE = re.compile(
+    r"\b(?:since (?:0|yesterday|last|this|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|for (?:ages|days|weeks|hours|months)|all (?:day|week|night|morning))\b"
+)
 _ADDRESSED = re.compile(r"^(?:\.?@user ?)+")
 #: Words that report a problem (written for brandbot; a general vocabulary, not learned from any data set).
 _PROBLEM = re.compile(
@@ -45,17 +79,20 @@ _PROBLEM = re.compile(
     r"|cancel\w*|unable|can't|cant|won't|wont|doesn't|doesnt|didn't|didnt|isn't|poor|terrible|awful|worst|rude"
     r"|useless|ridiculous|unacceptable|disappoint\w*|frustrat\w*|annoy\w*|complain\w*|fuming|joke|scam\w*"
     r"|robb\w*|sucks?|pathetic|disgust\w*|horrible|appalling|shocking|damaged|cold|dirty|leak\w*|glitch\w*"
-    r"|bug|bugs|hacked|declined|blocked|locked|ignored|ignoring|hung up|on hold|chase|chasing|again\?)\b")
+    r"|bug|bugs|hacked|declined|blocked|locked|ignored|ignoring|hung up|on hold|chase|chasing|again\?)\b"
+)
 #: Openings of a request for information ("can I ...", "do you ...", "how do I ...").
 _INFO_QUESTION = re.compile(
     r"^(?:@user )*(?:(?:hi|hello|hey)\b[ ,!.]*)?(?:quick question[ ,:]*)?(?:can i|can we|could you|can you|do you"
     r"|does (?:it|the|your)|is there|is it possible|how do i|how can i|how do you|what is your|what's your|what are"
     r"|where can i|where is|where do|when does|when do|when is the|will you|are you|would you|any plans|who do i"
-    r"|is this|what time|which)\b")
+    r"|is this|what time|which)\b"
+)
 #: Questions that are usually complaints ("why ...", "how long ...", "when will you fix ...").
 _COMPLAINT_QUESTION = re.compile(
     r"\b(?:why|how long|how much longer|when will|how hard|what happened|what is going on|what's going on"
-    r"|what is this|what's wrong|is anyone|anyone there|seriously)\b")
+    r"|what is this|what's wrong|is anyone|anyone there|seriously)\b"
+)
 #: A handle that looks like a customer-service account (@acme_help, @AcmeSupport, @askacme ...).
 _SERVICE_HANDLE = re.compile(r"@(?:ask\w+|\w*(?:support|help|care|cares|service|services|cs|team|hq|desk))(?!\w)")
 
@@ -132,9 +169,13 @@ class Featurizer:
                 cue_vals.append(value)
         parts = [_unique_tf(w_rows, w_hash, self.bits, WORD_WEIGHT), _unique_tf(c_rows, c_hash, self.bits, CHAR_WEIGHT)]
         q_hash = _mix(np.asarray(cue_hash, dtype=np.uint64) + np.uint64(0x5BD1E995))
-        parts.append((np.asarray(cue_rows, dtype=np.int64),
-                      (q_hash & np.uint64((1 << self.bits) - 1)).astype(np.int64),
-                      np.asarray(cue_vals, dtype=np.float64)))
+        parts.append(
+            (
+                np.asarray(cue_rows, dtype=np.int64),
+                (q_hash & np.uint64((1 << self.bits) - 1)).astype(np.int64),
+                np.asarray(cue_vals, dtype=np.float64),
+            )
+        )
         return Features(
             rows=np.concatenate([p[0] for p in parts]),
             cols=np.concatenate([p[1] for p in parts]),

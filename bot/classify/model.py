@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.classify.features import FloatArray, Features
+from bot.classify.features import Features, FloatArray
 
 FORMAT = "brandbot.linear-model/1"
 
@@ -49,7 +49,8 @@ class LinearModel:
     def decision(self, features: Features) -> FloatArray:
         """The logit of each row of `features`."""
         contrib = self.weights[features.cols] * features.vals
-        return np.bincount(features.rows, weights=contrib, minlength=features.n_rows) + self.bias
+        sums = np.bincount(features.rows, weights=contrib, minlength=features.n_rows)
+        return sums.astype(np.float64) + self.bias
 
     def predict_proba(self, features: Features) -> FloatArray:
         """P(complaint) of each row of `features`."""

@@ -1,10 +1,12 @@
 """Brand-configurable rules: keywords or regexes with a severity and a reason shown to staff.
 
 A rule file is JSON: `{"rules": [{"id": ..., "keywords": [...] | "pattern": "...", "severity": ...,
-"reason": ..., "unless": "...", "min_score": 0.9}]}`. `keywords` match as whole words or phrases
-(case-insensitive); `pattern` is a Python regex searched in the lower-cased text (write it in lower case); `unless` (a regex) cancels
-the rule when it matches too ("on fire" is praise, not a fire); `min_score` raises the complaint score
-to at least that value (critical rules default to 0.9, so they always reach the triage queue).
+"reason": ..., "unless": "...", "min_score": 0.9, "boost": 0.5}]}`. `keywords` match as whole words or
+phrases (case-insensitive); `pattern` is a Python regex searched in the lower-cased text (write it in
+lower case); `unless` (a regex) cancels the rule when it matches too ("on fire" is praise, not a fire);
+`min_score` raises the complaint score to at least that value (critical rules default to 0.9, so they
+always reach the triage queue); `boost` adds to the model's log-odds (the largest boost of the rules
+that fire counts; defaults by severity in `DEFAULT_BOOST`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {value!r} (low, medium, high, critical)") from None
 
 
+#: Log-odds added when a rule of this severity fires and gives no `boost` of its own.
+DEFAULT_BOOST = {Severity.LOW: 0.0, Severity.MEDIUM: 0.5, Severity.HIGH: 1.0, Severity.CRITICAL: 1.0}
+
+
 class RuleFileError(ValueError):
     """A rule file that cannot be read or does not follow the format (the message says where)."""
 
@@ -57,6 +63,7 @@ class Rule:
     reason: str
     unless: re.Pattern[str] | None = None
     min_score: float | None = None
+    boost: float = 0.0
 
     def match(self, text: str) -> str | None:
         """The matched phrase in `text` (lower-cased, scrubbed), or None."""
@@ -80,8 +87,9 @@ class RuleHit:
 
 
 def _keywords_regex(words: Sequence[str]) -> str:
-    alternatives = sorted({re.escape(w.strip().lower()).replace(r"\ ", r"\s+") for w in words if w.strip()},
-                          key=len, reverse=True)
+    alternatives = sorted(
+        {re.escape(w.strip().lower()).replace(r"\ ", r"\s+") for w in words if w.strip()}, key=len, reverse=True
+    )
     return r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
 
 
@@ -106,12 +114,17 @@ def _rule(raw: Any, where: str) -> Rule:
     min_score = raw.get("min_score", 0.9 if severity is Severity.CRITICAL else None)
     if min_score is not None and not (isinstance(min_score, int | float) and 0.0 <= min_score <= 1.0):
         raise RuleFileError(f"{where} ({rule_id}): 'min_score' must be a number in 0..1")
+    boost = raw.get("boost", DEFAULT_BOOST[severity])
+    if not isinstance(boost, int | float) or not -10.0 <= boost <= 10.0:
+        raise RuleFileError(f"{where} ({rule_id}): 'boost' must be a number in -10..10")
     try:
         compiled = re.compile(str(pattern))
         unless = re.compile(str(raw["unless"])) if raw.get("unless") else None
     except re.error as exc:
         raise RuleFileError(f"{where} ({rule_id}): bad regex: {exc}") from None
-    return Rule(rule_id, compiled, severity, reason, unless, None if min_score is None else float(min_score))
+    return Rule(
+        rule_id, compiled, severity, reason, unless, None if min_score is None else float(min_score), float(boost)
+    )
 
 
 class RuleSet:

@@ -8,15 +8,72 @@ from importlib import resources
 from pathlib import Path
 
 _NEGATIONS = frozenset(
-    "not no never none nobody nothing neither nor nowhere cannot cant can't dont don't doesnt doesn't didnt didn't "
-    "isnt isn't wasnt wasn't arent aren't werent weren't wont won't wouldnt wouldn't shouldnt shouldn't couldnt "
-    "couldn't havent haven't hasnt hasn't hadnt hadn't aint ain't without".split()
+    [
+        "not",
+        "no",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "nowhere",
+        "cannot",
+        "cant",
+        "can't",
+        "dont",
+        "don't",
+        "doesnt",
+        "doesn't",
+        "didnt",
+        "didn't",
+        "isnt",
+        "isn't",
+        "wasnt",
+        "wasn't",
+        "arent",
+        "aren't",
+        "werent",
+        "weren't",
+        "wont",
+        "won't",
+        "wouldnt",
+        "wouldn't",
+        "shouldnt",
+        "shouldn't",
+        "couldnt",
+        "couldn't",
+        "havent",
+        "haven't",
+        "hasnt",
+        "hasn't",
+        "hadnt",
+        "hadn't",
+        "aint",
+        "ain't",
+        "without",
+    ]
 )
 _BOOSTERS = frozenset(
-    "absolutely completely extremely incredibly really so totally very utterly super seriously literally "
-    "ridiculously insanely truly".split()
+    [
+        "absolutely",
+        "completely",
+        "extremely",
+        "incredibly",
+        "really",
+        "so",
+        "totally",
+        "very",
+        "utterly",
+        "super",
+        "seriously",
+        "literally",
+        "ridiculously",
+        "insanely",
+        "truly",
+    ]
 )
-_DAMPENERS = frozenset("barely hardly kinda kind of slightly somewhat sort sorta little".split())
+_DAMPENERS = frozenset(["barely", "hardly", "kinda", "kind", "of", "slightly", "somewhat", "sort", "sorta", "little"])
 _STRIP = "\"'.,;:!?()[]{}<>*_-~`"
 #: VADER's normalisation constant for the compound score.
 _ALPHA = 15.0

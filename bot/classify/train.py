@@ -46,11 +46,16 @@ def fit(
     y = np.asarray(labels, dtype=np.float64)
     c = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     c = c / c.sum()
-    w0 = np.zeros(dim) if prior is None else prior.astype(np.float64)
-    rows, cols, vals = x.rows, x.cols, x.vals
+    full_prior = np.zeros(dim) if prior is None else prior.astype(np.float64)
+    # Only columns that occur in the data can move (elsewhere the gradient is l2 * (w - prior) = 0 at the
+    # start), so the optimisation runs over the active columns alone.
+    active, cols = np.unique(x.cols, return_inverse=True)
+    w0 = full_prior[active]
+    n_active = active.shape[0]
+    rows, vals = x.rows, x.vals
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        w, b = theta[:dim], theta[dim]
+        w, b = theta[:n_active], theta[n_active]
         z = np.bincount(rows, weights=w[cols] * vals, minlength=x.n_rows) + b
         # log(1 + exp(-z)) for y=1, log(1 + exp(z)) for y=0, computed stably.
         margin = np.where(y > 0.5, z, -z)
@@ -58,14 +63,16 @@ def fit(
         p = 0.5 * (1.0 + np.tanh(0.5 * z))
         r = c * (p - y)
         diff = w - w0
-        grad = np.empty(dim + 1)
-        grad[:dim] = np.bincount(cols, weights=vals * r[rows], minlength=dim) + l2 * diff
-        grad[dim] = float(r.sum())
+        grad = np.empty(n_active + 1)
+        grad[:n_active] = np.bincount(cols, weights=vals * r[rows], minlength=n_active) + l2 * diff
+        grad[n_active] = float(r.sum())
         return loss + 0.5 * l2 * float(diff @ diff), grad
 
     theta0 = np.concatenate([w0, [prior_bias]])
     theta = minimize_lbfgs(objective, theta0, max_iter=max_iter)
-    return theta[:dim].astype(np.float32).astype(np.float64), float(theta[dim])
+    weights = full_prior.copy()
+    weights[active] = theta[:n_active]
+    return weights.astype(np.float32).astype(np.float64), float(theta[n_active])
 
 
 def train(
@@ -102,8 +109,15 @@ def train(
         weights += [seed_weight] * len(seed_texts)
     if not all_texts or len(set(all_labels)) < 2:
         raise ValueError("training needs examples of both complaints and non-complaints")
-    w, b = fit(all_texts, all_labels, sample_weight=weights, featurizer=featurizer, l2=l2,
-               prior=None if base is None else base.weights, prior_bias=0.0 if base is None else base.bias)
+    w, b = fit(
+        all_texts,
+        all_labels,
+        sample_weight=weights,
+        featurizer=featurizer,
+        l2=l2,
+        prior=None if base is None else base.weights,
+        prior_bias=0.0 if base is None else base.bias,
+    )
     if threshold is None:
         threshold = base.threshold if base is not None else 0.5
     return LinearModel(

@@ -1,0 +1,146 @@
+"""Tests for bot.classify.detector: verdicts, severities, reasons, order and hostile input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.classify.detector import Classification, Detector
+from bot.classify.rules import RuleSet
+
+
+@pytest.fixture(scope="module")
+def detector() -> Detector:
+    return Detector.default()
+
+
+class TestVerdicts:
+    def test_safety_word_is_a_critical_complaint(self, detector: Detector) -> None:
+        """A safety word makes a critical complaint whatever the model says, with the rule as first reason."""
+        verdict = detector.classify("@SkyWayAir there is smoke in the cabin on flight 22")
+        assert (verdict.complaint, verdict.severity) == (True, "critical")
+        assert verdict.score >= 0.9
+        assert verdict.reasons[0] == "rule: safety word 'smoke'"
+
+    def test_praise_is_not_a_complaint(self, detector: Detector) -> None:
+        """Thanks and praise are not complaints and are low severity."""
+        verdict = detector.classify("@ShopMart thank you for the quick delivery, love my new jacket!")
+        assert (verdict.complaint, verdict.severity) == (False, "low")
+        assert verdict.score < 0.2
+
+    def test_question_is_not_a_complaint(self, detector: Detector) -> None:
+        """A request for information is not a complaint."""
+        verdict = detector.classify("@TelcoNet do you have coverage in Cornwall?")
+        assert verdict.complaint is False
+
+    def test_clear_complaint(self, detector: Detector) -> None:
+        """A cold, late order nobody answers for is a complaint with a service-failure reason."""
+        verdict = detector.classify("@DashEats my order arrived cold and an hour late, nobody answers")
+        assert verdict.complaint is True
+        assert "rule: service failure 'nobody'" in verdict.reasons
+        assert verdict.reasons[-1].startswith("model: ")
+
+    def test_waiting_without_negative_words(self, detector: Detector) -> None:
+        """Waiting at the gate for hours is a complaint although it has no negative word."""
+        assert detector.classify("@NorthJet we have been sitting at the gate for three hours").complaint is True
+
+    def test_no_rules_means_model_only(self, detector: Detector) -> None:
+        """With an empty rule set no reason starts with 'rule:'."""
+        bare = Detector.from_model(detector.model, RuleSet())
+        verdict = bare.classify("there is smoke in the cabin")
+        assert [r for r in verdict.reasons if r.startswith("rule:")] == []
+
+    def test_version_is_the_model_version(self, detector: Detector) -> None:
+        """The detector reports its model's version (stored with each classification row)."""
+        assert detector.version == detector.model.version
+        assert detector.version.startswith("lr20-")
+
+    def test_classification_is_frozen(self, detector: Detector) -> None:
+        """Verdicts are immutable."""
+        verdict = detector.classify("hello")
+        with pytest.raises(AttributeError):
+            verdict.complaint = True  # type: ignore[misc]
+
+
+class TestClassifyMany:
+    def test_keeps_input_order(self, detector: Detector) -> None:
+        """Batch verdicts equal one-by-one verdicts, in input order."""
+        texts = [
+            "@Brand love it!",
+            "@Brand my bag never arrived and no one replies",
+            "",
+            "@Brand what time do you open?",
+        ]
+        assert detector.classify_many(texts) == [detector.classify(t) for t in texts]
+        assert [v.complaint for v in detector.classify_many(texts)] == [False, True, False, False]
+
+    def test_empty_batch(self, detector: Detector) -> None:
+        """No texts, no verdicts."""
+        assert detector.classify_many([]) == []
+
+    def test_larger_than_one_batch(self, detector: Detector) -> None:
+        """Batches larger than the internal chunk keep length and order."""
+        texts = [
+            f"@Brand order {i} never arrived and nobody replies" if i % 2 else "@Brand thanks!" for i in range(2500)
+        ]
+        verdicts = detector.classify_many(texts)
+        assert len(verdicts) == 2500
+        assert [v.complaint for v in verdicts[:4]] == [False, True, False, True]
+
+
+_HOSTILE = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(codec=None), max_size=20),
+        st.sampled_from(
+            [
+                "\u200b",
+                "\u200d",
+                "\u202e",
+                "\u2066",
+                "\ufeff",
+                "\x00",
+                "@",
+                "#",
+                "?",
+                "!",
+                "😡",
+                "👩‍👩‍👧",
+                "\u05e9\u05dc\u05d5\u05dd",
+                "\u0645\u0631\u062d\u0628\u0627",
+                "\ud800",
+                "\udfff",
+                "http://",
+            ]
+        ),
+    ),
+    max_size=40,
+).map("".join)
+
+
+class TestHostileInput:
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(texts=st.lists(_HOSTILE, max_size=5))
+    def test_never_crashes(self, detector: Detector, texts: list[str]) -> None:
+        """Any Unicode (lone surrogates, controls, RTL, zero-width, emoji) gives one valid verdict per text."""
+        verdicts = detector.classify_many(texts)
+        assert len(verdicts) == len(texts)
+        for v in verdicts:
+            assert isinstance(v, Classification)
+            assert 0.0 <= v.score <= 1.0
+            assert v.severity in ("low", "medium", "high", "critical")
+
+    def test_ten_kilobyte_string(self, detector: Detector) -> None:
+        """A 10 KB paste is classified like any other text."""
+        verdict = detector.classify("my order never arrived " * 450)
+        assert verdict.complaint is True
+
+    def test_lone_surrogate_and_zero_width_inside_a_word(self, detector: Detector) -> None:
+        """Invisible characters inside a safety word do not hide it."""
+        verdict = detector.classify("there is sm\u200boke\ud800 in the cabin")
+        assert verdict.severity == "critical"
+
+    def test_rtl_override_text(self, detector: Detector) -> None:
+        """Right-to-left overrides and Hebrew text are handled."""
+        verdict = detector.classify("\u202e\u05e9\u05dc\u05d5\u05dd @Brand \u202c")
+        assert verdict.complaint is False

@@ -1,0 +1,106 @@
+"""Tests for bot.classify.rules: shipped rules, brand rule files, severities and reasons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.classify.rules import RuleFileError, RuleSet, Severity
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return RuleSet.default()
+
+
+def _explain(rules: RuleSet, text: str) -> list[tuple[str, Severity, str]]:
+    return [(h.rule.id, h.rule.severity, h.explanation) for h in rules.hits(text)]
+
+
+class TestDefaultRules:
+    def test_safety_word_is_critical(self, rules: RuleSet) -> None:
+        """Smoke in the cabin fires the safety rule at critical severity with a staff-readable reason."""
+        assert _explain(rules, "@SkyWayAir there is SMOKE in the cabin") == [
+            ("safety-fire-smoke", Severity.CRITICAL, "rule: safety word 'smoke'")
+        ]
+
+    def test_injury_is_critical(self, rules: RuleSet) -> None:
+        """An injury is critical and lifts the score to at least 0.9."""
+        hits = rules.hits("My son was injured by the escalator at your store")
+        assert [(h.rule.id, h.rule.severity, h.rule.min_score, h.matched) for h in hits] == [
+            ("safety-harm", Severity.CRITICAL, 0.9, "injured")
+        ]
+
+    def test_praise_on_fire_is_not_a_fire(self, rules: RuleSet) -> None:
+        """'on fire' is praise: the `unless` pattern cancels the fire rule."""
+        assert rules.hits("@BrandBot your social team is on fire today") == []
+
+    def test_lost_bag_is_high(self, rules: RuleSet) -> None:
+        """A lost bag is high severity."""
+        assert _explain(rules, "you lost my bag") == [
+            ("lost-luggage", Severity.HIGH, "rule: lost or damaged luggage 'lost my bag'")
+        ]
+
+    def test_refund_is_medium_and_does_not_force(self, rules: RuleSet) -> None:
+        """'refund' is medium and sets no minimum score (a refund question is not a complaint by itself)."""
+        hits = rules.hits("How do I ask for a refund?")
+        assert [(h.rule.id, h.rule.severity, h.rule.min_score) for h in hits] == [
+            ("refund-cancel", Severity.MEDIUM, None)
+        ]
+
+    def test_keywords_match_whole_words(self, rules: RuleSet) -> None:
+        """'fire' does not fire inside 'firefly' or 'bonfire'."""
+        assert rules.hits("firefly season by the bonfire") == []
+
+
+class TestRuleFiles:
+    def test_brand_file_loads_and_extends(self, tmp_path: Path, rules: RuleSet) -> None:
+        """A brand's own rule file loads and its rules come after the shipped ones."""
+        path = tmp_path / "rules.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "rules": [
+                        {"id": "rocket", "pattern": r"\bscrub(?:bed)?\b", "severity": "high", "reason": "launch scrub"},
+                    ]
+                }
+            ),
+            encoding="utf-8",
+        )
+        combined = rules.extended(RuleSet.load(path))
+        assert len(combined) == len(rules) + 1
+        assert _explain(combined, "Launch SCRUBBED again") == [
+            ("rocket", Severity.HIGH, "rule: launch scrub 'scrubbed'")
+        ]
+
+    def test_missing_field_is_reported(self, tmp_path: Path) -> None:
+        """A rule without a severity is rejected with its position in the message."""
+        path = tmp_path / "bad.json"
+        path.write_text('{"rules": [{"id": "x", "keywords": ["a"], "reason": "r"}]}', encoding="utf-8")
+        with pytest.raises(RuleFileError, match=r"rule 0: missing 'severity'"):
+            RuleSet.load(path)
+
+    def test_bad_regex_is_reported(self) -> None:
+        """An invalid regex names the rule."""
+        doc = '{"rules": [{"id": "x", "pattern": "(", "severity": "low", "reason": "r"}]}'
+        with pytest.raises(RuleFileError, match=r"\(x\): bad regex"):
+            RuleSet.parse(doc)
+
+    def test_keywords_and_pattern_are_exclusive(self) -> None:
+        """A rule gives either keywords or a pattern, not both."""
+        doc = '{"rules": [{"id": "x", "pattern": "a", "keywords": ["a"], "severity": "low", "reason": "r"}]}'
+        with pytest.raises(RuleFileError, match="exactly one of"):
+            RuleSet.parse(doc)
+
+    def test_unknown_severity(self) -> None:
+        """Severity names are checked."""
+        doc = '{"rules": [{"id": "x", "keywords": ["a"], "severity": "urgent", "reason": "r"}]}'
+        with pytest.raises(RuleFileError, match="unknown severity 'urgent'"):
+            RuleSet.parse(doc)
+
+    def test_unreadable_file(self, tmp_path: Path) -> None:
+        """A missing file raises RuleFileError, not OSError."""
+        with pytest.raises(RuleFileError, match="cannot read"):
+            RuleSet.load(tmp_path / "absent.json")
