@@ -16,7 +16,7 @@ OUT = Path(__file__).parent / "data" / "default_model.json"
 #: Fixed, so rebuilding from the same seed data gives the same bytes.
 BUILT_AT = datetime(2026, 11, 23, tzinfo=UTC)
 L2 = 1e-4
-THRESHOLD = 0.35
+THRESHOLD = 0.45
 
 
 def build() -> LinearModel:

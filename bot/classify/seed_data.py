@@ -734,6 +734,21 @@ COMPLAINT_TEMPLATES = (
     "{h} really?? {url}",
     "{h} uh, this is not what I ordered {url}",
     "{h} this is what turned up 🤦 {url}",
+    "{when} I {did} and {outcome}. {h}",
+    "{when} I {did} and {outcome} {h}{tail}",
+    "{h} {when} I {did} and {outcome}",
+    "{h} so {when} I {did}, and guess what, {outcome}",
+    "{h} wtf is going on with {service}",
+    "{h} ffs {service} {problem_short} again",
+    "{service} {problem_short} again smh {h}",
+    "{h} {event} #fail #customerservice",
+    "{h} {event} #neveragain",
+    "{h} {event}. {safety}!",
+    "{h} {safety}. {follow}",
+    "{safety} {h} please respond",
+    "{h} I'm not happy with how I was treated at your {place}",
+    "{h} the manager at your {place} was so rude to me",
+    "{h} had a terrible experience at your {place} today",
     "bought this last week and it already {problem}. {h}",
     "ordered from {h} and they sent me the wrong thing...",
     "{h} have you cut back {service}? {follow}",
@@ -850,6 +865,11 @@ NOT_COMPLAINT_TEMPLATES = (
     "{h} any idea when the next update is coming to my {item}?",
     "{h} I'd like to know the status of my {item} please, reference in DM",
     "{h} can your {item} handle {capability}?",
+    "{h} {dialog}",
+    "{h} {dialog}",
+    "{h} {dialog}, thanks",
+    "{h} hi, {dialog}",
+    "{user} {h} {dialog}",
     "{h} which {item} would you recommend for {capability}?",
     "{h} I bought the wrong size by mistake, can I swap it?",
     "{h} I accidentally booked the wrong date, can I change it?",
@@ -1160,6 +1180,24 @@ CAPABILITIES = (
     "kids",
     "heavy use",
 )
+WHEN = ("yesterday", "last week", "this morning", "on friday", "two days ago", "an hour ago", "last night",
+        "literally just now", "last month")
+DID = ("took my car in for a service", "paid for next day delivery", "called your helpline", "upgraded my plan",
+       "ordered a birthday cake", "booked a table for six", "sent my laptop for repair", "bought a new mattress",
+       "flew with you", "renewed my subscription", "installed the update", "went to your store")
+OUTCOMES = ("now it won't start", "it still hasn't come", "nobody could help", "my bill went up",
+            "it was the wrong one", "they had no record of it", "it came back worse", "it's already sagging",
+            "my bag didn't", "I was charged twice", "everything is gone", "they were closed")
+SAFETY = ("there was smoke coming from the charger", "the battery caught fire", "my child was injured",
+          "this is unsafe", "the brakes failed on the motorway", "I got food poisoning", "the heater sparked",
+          "there's a gas leak at the flat", "my dad got an electric shock from it", "the driver was dangerous")
+PLACES = ("store", "branch", "restaurant", "hotel", "dealership", "counter", "station", "airport desk")
+DIALOG = ("they said I have to contact the account department", "no, this is my first order",
+          "yes, I've sent it over", "it's the one from last week", "will do", "it says version 2 on the box",
+          "my postcode is in the DM", "I'm on the android app", "it's under my husband's name",
+          "the reference is in my DM", "ok I'll wait for the email", "I bought it online",
+          "it's a 2019 model", "I'm in the London area", "sure, what do you need?", "just sent it",
+          "it was the large one", "I'll check tonight and get back to you", "that's the one", "no worries at all")
 EVENT_ING = (
     "losing my bag",
     "cancelling my order",
@@ -1209,6 +1247,12 @@ def _fill(rng: random.Random, template: str, ind: Industry) -> str:
         "problem_short": rng.choice(PROBLEM_SHORT),
         "capability": rng.choice(CAPABILITIES),
         "event_ing": rng.choice(EVENT_ING),
+        "when": rng.choice(WHEN),
+        "did": rng.choice(DID),
+        "outcome": rng.choice(OUTCOMES),
+        "safety": rng.choice(SAFETY),
+        "place": rng.choice(PLACES),
+        "dialog": rng.choice(DIALOG),
         "brand": rng.choice(ind.handles).lstrip("@"),
         "dur2": rng.choice(DURATIONS),
         "follow": rng.choice(EVENT_FOLLOW).replace("{dur}", rng.choice(DURATIONS)),
@@ -1247,7 +1291,7 @@ def _vary(rng: random.Random, text: str) -> str:
 
 
 def generate(
-    seed: int = 7, n_complaints: int = 2800, n_brand_other: int = 2200, n_random: int = 2000
+    seed: int = 7, n_complaints: int = 3200, n_brand_other: int = 2500, n_random: int = 2000
 ) -> list[tuple[str, int, str]]:
     """(text, label, kind) rows: complaints, other brand mentions, random tweets; deterministic for a seed."""
     rng = random.Random(seed)
