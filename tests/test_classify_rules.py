@@ -104,3 +104,19 @@ class TestRuleFiles:
         """A missing file raises RuleFileError, not OSError."""
         with pytest.raises(RuleFileError, match="cannot read"):
             RuleSet.load(tmp_path / "absent.json")
+
+
+class TestTriggers:
+    def test_keyword_rules_get_first_word_triggers(self) -> None:
+        """A keyword rule is skipped unless one of its keywords' first words occurs in the text."""
+        rules = RuleSet.parse(
+            '{"rules": [{"id": "x", "keywords": ["doesn\'t work", "no one"], "severity": "low", "reason": "r"}]}'
+        )
+        assert rules.rules[0].triggers == frozenset({"doesn", "no"})
+        assert [h.matched for h in rules.hits("It DOESN'T  work and no one cares")] == ["doesn't  work"]
+
+    def test_punctuation_keyword_has_no_shortcut(self) -> None:
+        """A keyword starting with punctuation disables the shortcut, so it still matches."""
+        rules = RuleSet.parse('{"rules": [{"id": "x", "keywords": ["#fail"], "severity": "low", "reason": "r"}]}')
+        assert rules.rules[0].triggers is None
+        assert [h.matched for h in rules.hits("great service #fail")] == ["#fail"]

@@ -22,6 +22,8 @@ from typing import Any
 
 from bot.classify.text import prepare
 
+_WORD = re.compile(r"\w+")
+
 
 class Severity(IntEnum):
     """How urgent a complaint is; ordered, so `max()` picks the worst."""
@@ -64,6 +66,8 @@ class Rule:
     unless: re.Pattern[str] | None = None
     min_score: float | None = None
     boost: float = 0.0
+    #: For keyword rules, the first word of every keyword: the rule cannot fire without one of them.
+    triggers: frozenset[str] | None = None
 
     def match(self, text: str) -> str | None:
         """The matched phrase in `text` (lower-cased, scrubbed), or None."""
@@ -105,12 +109,15 @@ def _rule(raw: Any, where: str) -> Rule:
     except ValueError as exc:
         raise RuleFileError(f"{where}: {exc}") from None
     keywords, pattern = raw.get("keywords"), raw.get("pattern")
+    triggers: frozenset[str] | None = None
     if (keywords is None) == (pattern is None):
         raise RuleFileError(f"{where} ({rule_id}): give exactly one of 'keywords' or 'pattern'")
     if keywords is not None:
         if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) for k in keywords):
             raise RuleFileError(f"{where} ({rule_id}): 'keywords' must be a non-empty list of strings")
         pattern = _keywords_regex(keywords)
+        if all(_WORD.match(k.strip().lower()) for k in keywords):  # else a keyword starts with punctuation
+            triggers = frozenset(_WORD.findall(k.lower())[0] for k in keywords)
     min_score = raw.get("min_score", 0.9 if severity is Severity.CRITICAL else None)
     if min_score is not None and not (isinstance(min_score, int | float) and 0.0 <= min_score <= 1.0):
         raise RuleFileError(f"{where} ({rule_id}): 'min_score' must be a number in 0..1")
@@ -123,7 +130,14 @@ def _rule(raw: Any, where: str) -> Rule:
     except re.error as exc:
         raise RuleFileError(f"{where} ({rule_id}): bad regex: {exc}") from None
     return Rule(
-        rule_id, compiled, severity, reason, unless, None if min_score is None else float(min_score), float(boost)
+        rule_id,
+        compiled,
+        severity,
+        reason,
+        unless,
+        None if min_score is None else float(min_score),
+        float(boost),
+        triggers,
     )
 
 
@@ -173,7 +187,10 @@ class RuleSet:
     def hits_prepared(self, prepared: str) -> list[RuleHit]:
         """The rules that fire on a text already passed through `prepare`."""
         found: list[RuleHit] = []
+        words = set(_WORD.findall(prepared))
         for rule in self.rules:
+            if rule.triggers is not None and words.isdisjoint(rule.triggers):
+                continue
             matched = rule.match(prepared)
             if matched is not None:
                 found.append(RuleHit(rule, matched))
