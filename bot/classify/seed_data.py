@@ -1287,8 +1287,21 @@ def _fill(rng: random.Random, template: str, ind: Industry) -> str:
     return template.format(**values)
 
 
+HASHTAGS = ("#help", "#customerservice", "#monday", "#annoyed", "#travel", "#fail", "#update", "#weekend", "#tech",
+            "#foodie", "#blessed", "#mood")
+
+
 def _vary(rng: random.Random, text: str) -> str:
-    """Casing, apostrophes and trailing whitespace the way people type."""
+    """Handle position, hashtags, typos, casing and apostrophes the way people type."""
+    if text.startswith("@") and " " in text and rng.random() < 0.15:  # "@brand my order..." -> "my order... @brand"
+        handle, rest = text.split(" ", 1)
+        text = f"{rest} {handle}"
+    if rng.random() < 0.08:
+        text = f"{text} {rng.choice(HASHTAGS)}"
+    if rng.random() < 0.1 and len(text) > 20:  # one swapped pair of letters
+        i = rng.randrange(1, len(text) - 2)
+        if text[i].isalpha() and text[i + 1].isalpha():
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     roll = rng.random()
     if roll < 0.25:
         text = text.lower()
