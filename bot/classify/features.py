@@ -266,6 +266,10 @@ class Featurizer:
             cues.append(("addressed", 1.0))
         c = sentiment.compound
         cues.append(("compound", c))
+        if sentiment.negative:
+            cues.append(("negative-valence", min(sentiment.negative, 8.0) / 4.0))
+        if sentiment.positive:
+            cues.append(("positive-valence", min(sentiment.positive, 8.0) / 4.0))
         if c <= -0.5:
             cues.append(("very-negative", 1.0))
         elif c <= -0.05:
