@@ -71,12 +71,12 @@ def scores(y: Sequence[int], pred: Sequence[int]) -> tuple[float, float, float, 
 
 def line(name: str, rows: Sequence[Row], pred: Sequence[int], extra: str = "") -> None:
     p, r, f, m = scores([x[1] for x in rows], pred)
-    print(f"| {name:<46} | {len(rows):>5} | {p:.3f} | {r:.3f} | {f:.3f} | {m:.3f} | {extra:>10} |")
+    print(f"| {name:<66} | {len(rows):>5} | {p:.3f} | {r:.3f} | {f:.3f} | {m:.3f} | {extra:>10} |")
 
 
 def header() -> None:
-    print(f"| {'method / slice':<46} | {'n':>5} | {'P':<5} | {'R':<5} | {'F1':<5} | {'macro':<5} | {'tweets/s':>10} |")
-    print(f"| {'-' * 46} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 10} |")
+    print(f"| {'method / slice':<66} | {'n':>5} | {'P':<5} | {'R':<5} | {'F1':<5} | {'macro':<5} | {'tweets/s':>10} |")
+    print(f"| {'-' * 66} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 5} | {'-' * 10} |")
 
 
 def folds_of(rows: list[Row], k: int = FOLDS, seed: int = 0) -> list[int]:
