@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot.domain import PostState
 from bot.store.coordination import audit
-from bot.store.models import CrisisChange
+from bot.store.models import CrisisChange, Post
 
 log = structlog.get_logger()
+
+#: Reason prefix of posts held by crisis mode (released when the pause ends).
+CRISIS_HOLD = "crisis"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,11 @@ def set_crisis(
     automatic: bool = False,
     auto_resume_at: datetime | None = None,
 ) -> CrisisChange:
-    """Record a toggle (the caller commits). Turning on while on updates the reason."""
+    """Record a toggle and hold (on) or release (off) the queued posts, in the caller's transaction.
+
+    Turning on while on updates the reason. Scheduled posts become `held` with the reason;
+    posts held by a crisis go back on the schedule when it ends.
+    """
     if active and not reason.strip():
         raise ValueError("a crisis pause needs a reason")
     change = CrisisChange(
@@ -76,8 +85,28 @@ def set_crisis(
     )
     session.add(change)
     audit(session, at=now, actor=actor, action="crisis.on" if active else "crisis.off", detail=change.reason)
-    log.warning("crisis.on" if active else "crisis.off", reason=change.reason, actor=actor, automatic=automatic)
+    moved = _hold_posts(session, change.reason, now) if active else _release_posts(session, now)
+    log.warning("crisis.on" if active else "crisis.off", reason=change.reason, actor=actor, automatic=automatic,
+                posts_held=moved if active else 0, posts_released=0 if active else moved)
     return change
+
+
+def _hold_posts(session: Session, reason: str, now: datetime) -> int:
+    result = session.execute(
+        update(Post)
+        .where(col(Post.state).in_([PostState.SCHEDULED.value]))
+        .values(state=PostState.HELD.value, held_reason=f"{CRISIS_HOLD}: {reason}", updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _release_posts(session: Session, now: datetime) -> int:
+    result = session.execute(
+        update(Post)
+        .where(col(Post.state) == PostState.HELD.value, col(Post.held_reason).startswith(CRISIS_HOLD))
+        .values(state=PostState.SCHEDULED.value, held_reason=None, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def settle_auto_resume(session: Session, *, now: datetime) -> bool:

@@ -178,7 +178,7 @@ def load_settings(
     d = Settings()
 
     database_url = get("DATABASE_URL", d.database_url)
-    if not (database_url.startswith("sqlite:") or database_url.startswith("postgresql")):
+    if not database_url.startswith(("sqlite:", "postgresql")):
         problems.append(f"DATABASE_URL: expected sqlite:///... or postgresql://..., got {database_url!r}")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
@@ -276,10 +276,16 @@ def load_settings(
         follow_enabled=_bool("FOLLOW_ENABLED", get("FOLLOW_ENABLED", "true"), problems),
         follow_blocklist=tuple(h.lstrip("@").lower() for h in _split(get("FOLLOW_BLOCKLIST"))),
         alert_webhook_url=alert_url,
-        crisis_window_minutes=_int("CRISIS_WINDOW_MINUTES", get("CRISIS_WINDOW_MINUTES", "30"), problems, lo=1, hi=1440),
-        crisis_min_complaints=_int("CRISIS_MIN_COMPLAINTS", get("CRISIS_MIN_COMPLAINTS", "20"), problems, lo=1, hi=100000),
+        crisis_window_minutes=_int(
+            "CRISIS_WINDOW_MINUTES", get("CRISIS_WINDOW_MINUTES", "30"), problems, lo=1, hi=1440
+        ),
+        crisis_min_complaints=_int(
+            "CRISIS_MIN_COMPLAINTS", get("CRISIS_MIN_COMPLAINTS", "20"), problems, lo=1, hi=100000
+        ),
         crisis_ratio=_float("CRISIS_RATIO", get("CRISIS_RATIO", "4.0"), problems),
-        retrain_min_new_labels=_int("RETRAIN_MIN_NEW_LABELS", get("RETRAIN_MIN_NEW_LABELS", "50"), problems, lo=1, hi=1000000),
+        retrain_min_new_labels=_int(
+            "RETRAIN_MIN_NEW_LABELS", get("RETRAIN_MIN_NEW_LABELS", "50"), problems, lo=1, hi=1000000
+        ),
         sandbox=sandbox,
     )
     if problems:

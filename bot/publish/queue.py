@@ -1,0 +1,209 @@
+"""The publish queue: every way a post is added, approved, edited, cancelled or held.
+
+A post (or each part of a thread) is one `Post` row; every change of state is written in the
+caller's transaction together with an audit row. The publisher (`bot.publish.publisher`) is
+the only code that moves a post to `publishing` / `posted` / `failed`.
+
+States: draft → pending_approval → scheduled → publishing → posted | failed | cancelled | held.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import structlog
+from sqlmodel import Session, col, select
+
+from bot.crisis import CRISIS_HOLD, crisis_state
+from bot.domain import OPEN_POST_STATES, PostKind, PostState
+from bot.errors import BotError, ValidationError
+from bot.store.coordination import audit
+from bot.store.models import Post
+from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
+
+log = structlog.get_logger()
+
+
+
+class PostNotFoundError(BotError):
+    """No post with that id."""
+
+
+class PostStateError(BotError):
+    """The post is not in a state that allows this action (e.g. approving a posted item)."""
+
+
+def validate_text(text: str) -> str:
+    """The stripped text, or `ValidationError` saying why X would refuse it."""
+    body = text.strip()
+    if not body:
+        raise ValidationError("a post cannot be empty")
+    length = weighted_length(body)
+    if length > MAX_WEIGHTED_LENGTH:
+        raise ValidationError(f"{length} weighted characters > {MAX_WEIGHTED_LENGTH}; shorten it or post a thread")
+    return body
+
+
+def enqueue_post(
+    session: Session,
+    *,
+    texts: Sequence[str],
+    now: datetime,
+    kind: PostKind | str,
+    scheduled_at: datetime | None = None,
+    in_reply_to_tweet_id: str | None = None,
+    triage_item_id: int | None = None,
+    priority: int = 0,
+    promotional: bool = False,
+    requires_approval: bool = False,
+    created_by: str = "system",
+    event_id: str | None = None,
+    template: str | None = None,
+    variant: int | None = None,
+) -> list[Post]:
+    """Queue one post (or a thread when `texts` has several parts); the caller commits.
+
+    Every part is validated first (`ValidationError`: nothing is queued). A post that needs
+    approval waits in `pending_approval`; while crisis mode is on, a post that would be
+    scheduled is `held` instead and released when the pause ends.
+    """
+    if not texts:
+        raise ValidationError("nothing to post")
+    bodies = [validate_text(t) for t in texts]
+    due = scheduled_at or now
+    thread_key = uuid.uuid4().hex if len(bodies) > 1 else None
+    if requires_approval:
+        state, held_reason = PostState.PENDING_APPROVAL, None
+    else:
+        crisis = crisis_state(session, now=now)
+        state, held_reason = (
+            (PostState.HELD, f"{CRISIS_HOLD}: {crisis.reason}") if crisis.active else (PostState.SCHEDULED, None)
+        )
+    posts = [
+        Post(
+            kind=str(kind),
+            state=state.value,
+            text=body,
+            event_id=event_id,
+            template=template,
+            variant=variant,
+            thread_key=thread_key,
+            thread_index=index,
+            thread_size=len(bodies),
+            in_reply_to_tweet_id=in_reply_to_tweet_id if index == 0 else None,
+            triage_item_id=triage_item_id,
+            priority=priority,
+            promotional=promotional,
+            requires_approval=requires_approval,
+            scheduled_at=due,
+            created_at=now,
+            updated_at=now,
+            created_by=created_by,
+            held_reason=held_reason,
+        )
+        for index, body in enumerate(bodies)
+    ]
+    session.add_all(posts)
+    session.flush()
+    ids = ",".join(str(p.id) for p in posts)
+    audit(session, at=now, actor=created_by, action="post.queued", target=f"post {ids}",
+          detail=f"{kind} {state.value} at {due.isoformat()}")
+    log.info("post.queued", post_id=posts[0].id, parts=len(posts), kind=str(kind), state=state.value,
+             event_id=event_id)
+    return posts
+
+
+def get_post(session: Session, post_id: int) -> Post:
+    """The post with `post_id`, or `PostNotFoundError`."""
+    post = session.get(Post, post_id)
+    if post is None:
+        raise PostNotFoundError(f"post {post_id} does not exist")
+    return post
+
+
+def _thread(session: Session, post: Post) -> list[Post]:
+    if post.thread_key is None:
+        return [post]
+    stmt = select(Post).where(Post.thread_key == post.thread_key).order_by(col(Post.thread_index))
+    return list(session.exec(stmt))
+
+
+def list_posts(
+    session: Session,
+    *,
+    states: Sequence[PostState | str] | None = None,
+    limit: int = 200,
+    newest_first: bool = False,
+) -> list[Post]:
+    """Posts in `states` (default: the open ones) in time order."""
+    wanted = [str(s) for s in (states or OPEN_POST_STATES)]
+    order = col(Post.scheduled_at).desc() if newest_first else col(Post.scheduled_at)
+    stmt = select(Post).where(col(Post.state).in_(wanted)).order_by(order, col(Post.id)).limit(limit)
+    return list(session.exec(stmt))
+
+
+def approve_post(session: Session, post_id: int, *, actor: str, now: datetime) -> list[Post]:
+    """Approve a post awaiting approval (the whole thread): it becomes scheduled (or held in a crisis)."""
+    post = get_post(session, post_id)
+    if post.state != PostState.PENDING_APPROVAL:
+        raise PostStateError(f"post {post_id} is {post.state}, not pending approval")
+    crisis = crisis_state(session, now=now)
+    parts = _thread(session, post)
+    for part in parts:
+        part.state = PostState.HELD.value if crisis.active else PostState.SCHEDULED.value
+        part.held_reason = f"{CRISIS_HOLD}: {crisis.reason}" if crisis.active else None
+        part.approved_by = actor
+        part.approved_at = now
+        part.updated_at = now
+        session.add(part)
+    audit(session, at=now, actor=actor, action="post.approved", target=f"post {post_id}")
+    log.info("post.approved", post_id=post_id, actor=actor)
+    return parts
+
+
+def edit_post(
+    session: Session,
+    post_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    text: str | None = None,
+    scheduled_at: datetime | None = None,
+) -> Post:
+    """Change the text (re-validated) and/or the time of a post that has not gone out yet."""
+    post = get_post(session, post_id)
+    if post.state not in OPEN_POST_STATES:
+        raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be edited")
+    changes = []
+    if text is not None:
+        post.text = validate_text(text)
+        changes.append("text")
+    if scheduled_at is not None:
+        for part in _thread(session, post):
+            part.scheduled_at = scheduled_at
+            part.updated_at = now
+            session.add(part)
+        changes.append(f"time {scheduled_at.isoformat()}")
+    post.updated_at = now
+    session.add(post)
+    audit(session, at=now, actor=actor, action="post.edited", target=f"post {post_id}", detail=", ".join(changes))
+    log.info("post.edited", post_id=post_id, actor=actor, changes=changes)
+    return post
+
+
+def cancel_post(session: Session, post_id: int, *, actor: str, now: datetime, reason: str = "") -> list[Post]:
+    """Cancel a queued post (every part of its thread that has not gone out)."""
+    post = get_post(session, post_id)
+    if post.state not in OPEN_POST_STATES:
+        raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be cancelled")
+    parts = [p for p in _thread(session, post) if p.state in OPEN_POST_STATES]
+    for part in parts:
+        part.state = PostState.CANCELLED.value
+        part.updated_at = now
+        part.last_error = reason or None
+        session.add(part)
+    audit(session, at=now, actor=actor, action="post.cancelled", target=f"post {post_id}", detail=reason)
+    log.info("post.cancelled", post_id=post_id, actor=actor)
+    return parts
