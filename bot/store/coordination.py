@@ -57,6 +57,17 @@ def increment(session: Session, name: str, by: int = 1) -> None:
             session.execute(update(Counter).where(col(Counter.name) == name).values(value=Counter.value + by))
 
 
+def set_counter(session: Session, name: str, value: int) -> None:
+    """Set the shared counter (or flag) `name` to `value`."""
+    result = session.execute(update(Counter).where(col(Counter.name) == name).values(value=value))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        try:
+            with session.begin_nested():
+                session.add(Counter(name=name, value=value))
+        except IntegrityError:
+            session.execute(update(Counter).where(col(Counter.name) == name).values(value=value))
+
+
 def counter_value(session: Session, name: str) -> int:
     """The current value of counter `name` (0 if never incremented)."""
     row = session.get(Counter, name)

@@ -1,0 +1,495 @@
+"""The publisher: moves due posts to X exactly once.
+
+One run (`publish_due`, called every few seconds by the scheduler of every bot process):
+
+1. **Reconcile**: a post left in `publishing` whose lease expired was in flight when a process
+   died. The account's own recent tweets say whether the call went through: if a tweet with
+   that text (posted after the attempt started, not already owned by another post) is there,
+   the post is `posted` with that id; otherwise it goes back on the schedule.
+2. **Defer**: when the tier's remaining quota will not cover every due post, the
+   lower-priority ones are deferred to the reset with a reason (never a 429 loop).
+3. **Claim and post**, most important first: a conditional UPDATE (`scheduled` → `publishing`
+   with a lease) claims one post, so two processes never take the same one; an attempt row is
+   written before the call; crisis mode is checked again right before the call.
+
+Outcomes: posted; duplicate content → reconcile (it is already out) or fail; 429/5xx/timeouts →
+back on the schedule with exponential backoff and jitter (or the rate-limit reset); 401 → the
+queue waits, readiness fails, a loud log and audit row; usage cap / credits → deferred to when
+they clear; other refusals (400, 403, 404) → `failed` with the reason.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.clock import Clock
+from bot.crisis import crisis_state
+from bot.domain import PostState
+from bot.errors import (
+    CreditsDepleted,
+    DuplicateContent,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    Unauthorized,
+    UsageCapExceeded,
+    XApiError,
+)
+from bot.store.coordination import audit, counter_value, set_counter
+from bot.store.db import session_scope
+from bot.store.models import Post, PostAttempt
+from bot.xapi import tiers
+from bot.xapi.budget import BudgetKeeper
+from bot.xapi.client import XClient, XTweet
+
+log = structlog.get_logger()
+
+#: How long a claimed post stays ours before another process may reconcile it.
+LEASE_SECONDS = 120
+#: Backoff of transient failures: base × 2^(attempts-1), capped, with ±25 % jitter.
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 900.0
+#: While the API answers 401, the queue is retried this often (credentials may come back).
+UNAUTHORIZED_RETRY = timedelta(minutes=1)
+#: A tweet found while reconciling must be this recent relative to the attempt.
+RECONCILE_SKEW = timedelta(minutes=5)
+#: Counter names shared with readiness and metrics.
+UNAUTHORIZED_FLAG = "x.unauthorized"
+POSTED_COUNTER = "posts.published"
+
+
+@dataclass
+class PublishReport:
+    """What one run did (for logs, tests and benchmarks)."""
+
+    posted: list[int] = field(default_factory=list)
+    reconciled: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    deferred: list[int] = field(default_factory=list)
+    stopped_by: str = ""
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Delay before retry number `attempts` (1-based) of a transient failure."""
+    base = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    jitter = (rng or random).uniform(0.75, 1.25)
+    return timedelta(seconds=base * jitter)
+
+
+def _due_filter(now: datetime) -> list[object]:
+    return [
+        col(Post.state) == PostState.SCHEDULED.value,
+        col(Post.scheduled_at) <= now,
+        or_(col(Post.next_attempt_at).is_(None), col(Post.next_attempt_at) <= now),
+    ]
+
+
+def _previous_part(session: Session, post: Post) -> Post | None:
+    if post.thread_key is None or post.thread_index == 0:
+        return None
+    stmt = select(Post).where(Post.thread_key == post.thread_key, Post.thread_index == post.thread_index - 1)
+    return session.exec(stmt).first()
+
+
+def _ready_candidates(session: Session, now: datetime, limit: int) -> list[Post]:
+    """Due posts, most important first, whose previous thread part (if any) is already out."""
+    stmt = (
+        select(Post)
+        .where(*_due_filter(now))  # type: ignore[arg-type]
+        .order_by(col(Post.priority).desc(), col(Post.scheduled_at), col(Post.id))
+        .limit(limit * 4)
+    )
+    ready: list[Post] = []
+    for post in session.exec(stmt):
+        previous = _previous_part(session, post)
+        if previous is not None and previous.state != PostState.POSTED:
+            continue
+        ready.append(post)
+        if len(ready) >= limit:
+            break
+    return ready
+
+
+@dataclass(frozen=True)
+class _Claim:
+    post_id: int
+    attempt_id: int
+    text: str
+    in_reply_to: str | None
+
+
+class Publisher:
+    """Publishes due posts for one bot process (`worker_id`); every state change is a row."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        x: XClient,
+        budget: BudgetKeeper,
+        clock: Clock,
+        worker_id: str,
+        brand_user_id: str,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._engine = engine
+        self._x = x
+        self._budget = budget
+        self._clock = clock
+        self._worker = worker_id
+        self._brand_id = brand_user_id
+        self._rng = rng or random.Random()
+
+    # -- one run ------------------------------------------------------------------------------
+
+    def run_once(self, *, limit: int = 20) -> PublishReport:
+        """Reconcile, defer, then publish up to `limit` due posts."""
+        report = PublishReport()
+        with session_scope(self._engine) as session:
+            if crisis_state(session, now=self._clock.now()).active:
+                report.stopped_by = "crisis"
+                return report
+        self.reconcile_stale(report)
+        self.defer_over_quota(report)
+        for _ in range(limit):
+            if not self._budget.may_call(tiers.POST_TWEET):
+                report.stopped_by = "budget"
+                break
+            claim = self._claim_next()
+            if claim is None:
+                break
+            if not self._publish(claim, report):
+                break
+        return report
+
+    # -- reconcile after a crash ----------------------------------------------------------------
+
+    def reconcile_stale(self, report: PublishReport) -> None:
+        """Settle posts left in `publishing` by a process that died (lease expired)."""
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            stale = list(session.exec(
+                select(Post).where(col(Post.state) == PostState.PUBLISHING.value, col(Post.lease_until) < now)
+            ))
+            if not stale:
+                return
+            stale_ids = [(p.id, p.text) for p in stale if p.id is not None]
+        if not self._budget.may_call(tiers.GET_USER_TWEETS):
+            log.info("publish.reconcile_waits", posts=len(stale_ids), reason="own timeline budget spent")
+            return
+        try:
+            page = self._x.own_recent_tweets(self._brand_id, max_results=100)
+        except XApiError as exc:
+            log.warning("publish.reconcile_failed", error=type(exc).__name__, detail=str(exc))
+            return
+        for post_id, _text in stale_ids:
+            self._settle_stale(post_id, page.tweets, report)
+
+    def _settle_stale(self, post_id: int, tweets: list[XTweet], report: PublishReport) -> None:
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            post = session.get(Post, post_id)
+            if post is None or post.state != PostState.PUBLISHING or (post.lease_until and post.lease_until >= now):
+                return
+            attempt = session.exec(
+                select(PostAttempt).where(PostAttempt.post_id == post_id).order_by(col(PostAttempt.id).desc())
+            ).first()
+            since = (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
+            found = self._find_own_tweet(session, post, tweets, since)
+            if attempt is not None and attempt.finished_at is None:
+                attempt.finished_at = now
+                attempt.outcome = "reconciled" if found else "abandoned"
+                attempt.tweet_id = found
+                session.add(attempt)
+            if found:
+                self._mark_posted(session, post, found, now)
+                report.reconciled.append(post_id)
+                log.info("publish.reconciled", post_id=post_id, tweet_id=found)
+            else:
+                post.state = PostState.SCHEDULED.value
+                post.lease_owner = None
+                post.lease_until = None
+                post.updated_at = now
+                session.add(post)
+                report.requeued.append(post_id)
+                log.info("publish.requeued", post_id=post_id, reason="no tweet found for an abandoned attempt")
+
+    def _find_own_tweet(self, session: Session, post: Post, tweets: list[XTweet], since: datetime) -> str | None:
+        """The id of an own tweet with this post's text, posted after `since` and not owned by another post."""
+        for tweet in tweets:
+            if tweet.text != post.text:
+                continue
+            if tweet.created_at is not None and tweet.created_at < since:
+                continue
+            taken = session.exec(select(Post.id).where(Post.tweet_id == tweet.id, Post.id != post.id)).first()
+            if taken is None:
+                return tweet.id
+        return None
+
+    # -- quota ------------------------------------------------------------------------------
+
+    def defer_over_quota(self, report: PublishReport) -> None:
+        """When the quota left will not cover every due post, defer the lower-priority ones to the reset."""
+        remaining = self._budget.remaining(tiers.POST_TWEET)
+        if remaining is None:
+            return
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            due = list(session.exec(
+                select(Post).where(*_due_filter(now))  # type: ignore[arg-type]
+                .order_by(col(Post.priority).desc(), col(Post.scheduled_at), col(Post.id))
+            ))
+            if len(due) <= remaining:
+                return
+            until = self._budget.next_allowed_at(tiers.POST_TWEET) if remaining == 0 else None
+            if until is None or until <= now:
+                snap = self._budget.snapshot().get(tiers.POST_TWEET, {})
+                resets = [r for r in (snap.get("reset_at"), snap.get("day_reset_at")) if isinstance(r, datetime)]
+                until = max(resets) if resets else now + timedelta(hours=1)
+            reason = f"quota: {remaining} post(s) left before {until.isoformat()} for {len(due)} due"
+            for post in due[remaining:]:
+                post.next_attempt_at = until
+                post.deferred_reason = reason
+                post.updated_at = now
+                session.add(post)
+                if post.id is not None:
+                    report.deferred.append(post.id)
+            audit(session, at=now, actor="system", action="posts.deferred",
+                  target=",".join(str(i) for i in report.deferred[:50]), detail=reason)
+        log.warning("publish.deferred", count=len(report.deferred), reason=reason)
+
+    # -- claim and post -----------------------------------------------------------------------
+
+    def _claim_next(self) -> _Claim | None:
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            for post in _ready_candidates(session, now, limit=5):
+                result = session.execute(
+                    update(Post)
+                    .where(and_(col(Post.id) == post.id, *_due_filter(now)))  # type: ignore[arg-type]
+                    .values(
+                        state=PostState.PUBLISHING.value,
+                        lease_owner=self._worker,
+                        lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                        attempts=Post.attempts + 1,
+                        updated_at=now,
+                    )
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    continue  # another process took it
+                in_reply_to = post.in_reply_to_tweet_id
+                previous = _previous_part(session, post)
+                if previous is not None:
+                    in_reply_to = previous.tweet_id
+                attempt = PostAttempt(post_id=post.id or 0, worker=self._worker, started_at=now)
+                session.add(attempt)
+                session.flush()
+                return _Claim(post.id or 0, attempt.id or 0, post.text, in_reply_to)
+        return None
+
+    def _publish(self, claim: _Claim, report: PublishReport) -> bool:
+        """Post one claimed item; False when the run should stop (crisis, budget, credentials)."""
+        bound = log.bind(post_id=claim.post_id, attempt_id=claim.attempt_id)
+        with session_scope(self._engine) as session:
+            crisis = crisis_state(session, now=self._clock.now())
+            if crisis.active:
+                self._finish(session, claim, outcome="held", state=PostState.HELD,
+                             held_reason=f"crisis: {crisis.reason}")
+                report.stopped_by = "crisis"
+                bound.info("publish.held", reason=crisis.reason)
+                return False
+        try:
+            tweet = self._x.create_tweet(claim.text, in_reply_to_tweet_id=claim.in_reply_to)
+        except DuplicateContent as exc:
+            return self._on_duplicate(claim, exc, report)
+        except Unauthorized as exc:
+            self._on_unauthorized(claim, exc, report)
+            return False
+        except (UsageCapExceeded, CreditsDepleted) as exc:
+            until = self._budget.next_allowed_at(tiers.POST_TWEET)
+            self._requeue(claim, outcome="quota", error=str(exc), at=max(until, self._clock.now() + timedelta(hours=1)),
+                          deferred=f"{type(exc).__name__}: {exc}", count_attempt=False)
+            report.deferred.append(claim.post_id)
+            report.stopped_by = "quota"
+            bound.warning("publish.quota", error=type(exc).__name__, detail=str(exc))
+            return False
+        except RateLimited as exc:
+            at = exc.reset_at or self._clock.now() + backoff(1, self._rng)
+            self._requeue(claim, outcome="rate_limited", error=str(exc), at=at, count_attempt=False)
+            report.requeued.append(claim.post_id)
+            report.stopped_by = "rate_limited"
+            bound.warning("publish.rate_limited", reset_at=at.isoformat())
+            return False
+        except TransientError as exc:
+            with session_scope(self._engine) as session:
+                post = session.get(Post, claim.post_id)
+                attempts = post.attempts if post else 1
+            at = self._clock.now() + backoff(attempts, self._rng)
+            self._requeue(claim, outcome="transient", error=f"{type(exc).__name__}: {exc}", at=at)
+            report.requeued.append(claim.post_id)
+            bound.warning("publish.transient", error=type(exc).__name__, detail=str(exc), retry_at=at.isoformat())
+            return True
+        except PermanentError as exc:
+            with session_scope(self._engine) as session:
+                self._finish(session, claim, outcome="failed", state=PostState.FAILED,
+                             error=f"{type(exc).__name__}: {exc}")
+                audit(session, at=self._clock.now(), actor="system", action="post.failed",
+                      target=f"post {claim.post_id}", detail=f"{type(exc).__name__}: {exc}")
+            report.failed.append(claim.post_id)
+            bound.error("publish.failed", error=type(exc).__name__, detail=str(exc))
+            return True
+        with session_scope(self._engine) as session:
+            post = session.get(Post, claim.post_id)
+            if post is not None:
+                self._finish(session, claim, outcome="posted", tweet_id=tweet.id)
+                self._mark_posted(session, post, tweet.id, self._clock.now())
+        report.posted.append(claim.post_id)
+        bound.info("publish.posted", tweet_id=tweet.id)
+        return True
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def _mark_posted(self, session: Session, post: Post, tweet_id: str, now: datetime) -> None:
+        post.state = PostState.POSTED.value
+        post.tweet_id = tweet_id
+        post.posted_at = now
+        post.lease_owner = None
+        post.lease_until = None
+        post.deferred_reason = None
+        post.last_error = None
+        post.updated_at = now
+        session.add(post)
+        if counter_value(session, UNAUTHORIZED_FLAG):
+            set_counter(session, UNAUTHORIZED_FLAG, 0)
+            audit(session, at=now, actor="system", action="x.credentials_ok", detail="posting works again")
+
+    def _finish(
+        self,
+        session: Session,
+        claim: _Claim,
+        *,
+        outcome: str,
+        state: PostState | None = None,
+        tweet_id: str | None = None,
+        error: str | None = None,
+        held_reason: str | None = None,
+    ) -> None:
+        now = self._clock.now()
+        attempt = session.get(PostAttempt, claim.attempt_id)
+        if attempt is not None:
+            attempt.finished_at = now
+            attempt.outcome = outcome
+            attempt.tweet_id = tweet_id
+            attempt.error = error
+            session.add(attempt)
+        if state is None:
+            return
+        post = session.get(Post, claim.post_id)
+        if post is None:  # pragma: no cover - foreign key
+            return
+        post.state = state.value
+        post.lease_owner = None
+        post.lease_until = None
+        post.last_error = error
+        post.held_reason = held_reason
+        post.updated_at = now
+        session.add(post)
+
+    def _requeue(
+        self,
+        claim: _Claim,
+        *,
+        outcome: str,
+        error: str,
+        at: datetime,
+        deferred: str | None = None,
+        count_attempt: bool = True,
+    ) -> None:
+        with session_scope(self._engine) as session:
+            self._finish(session, claim, outcome=outcome, state=PostState.SCHEDULED, error=error)
+            post = session.get(Post, claim.post_id)
+            if post is not None:
+                post.next_attempt_at = at
+                post.deferred_reason = deferred
+                if not count_attempt:
+                    post.attempts = max(0, post.attempts - 1)
+                session.add(post)
+
+    def _on_duplicate(self, claim: _Claim, exc: DuplicateContent, report: PublishReport) -> bool:
+        """X says this exact text is already out: find it (our own earlier attempt) or fail the post."""
+        found: str | None = None
+        existing = (exc.body or {}).get("existing_id") if isinstance(exc.body, dict) else None
+        try:
+            page = self._x.own_recent_tweets(self._brand_id, max_results=100)
+            tweets: list[XTweet] = list(page.tweets)
+        except XApiError:
+            tweets = []
+        with session_scope(self._engine) as session:
+            post = session.get(Post, claim.post_id)
+            if post is None:  # pragma: no cover - foreign key
+                return True
+            attempt = session.get(PostAttempt, claim.attempt_id)
+            first = session.exec(
+                select(PostAttempt).where(PostAttempt.post_id == claim.post_id).order_by(col(PostAttempt.id))
+            ).first()
+            started = first.started_at if first else (attempt.started_at if attempt else post.created_at)
+            since = started - RECONCILE_SKEW
+            had_earlier_attempt = first is not None and first.id != claim.attempt_id
+            found = self._find_own_tweet(session, post, tweets, since) if had_earlier_attempt else None
+            if found is None and had_earlier_attempt and isinstance(existing, str):
+                taken = session.exec(select(Post.id).where(Post.tweet_id == existing)).first()
+                found = None if taken is not None else existing
+            if found:
+                self._finish(session, claim, outcome="reconciled", tweet_id=found)
+                self._mark_posted(session, post, found, self._clock.now())
+                report.reconciled.append(claim.post_id)
+                log.info("publish.reconciled", post_id=claim.post_id, tweet_id=found, via="duplicate")
+                return True
+            self._finish(session, claim, outcome="duplicate", state=PostState.FAILED,
+                         error="duplicate content: X refuses a post identical to a recent one; edit the text")
+            audit(session, at=self._clock.now(), actor="system", action="post.failed", target=f"post {claim.post_id}",
+                  detail="duplicate content")
+        report.failed.append(claim.post_id)
+        log.error("publish.duplicate", post_id=claim.post_id)
+        return True
+
+    def _on_unauthorized(self, claim: _Claim, exc: Unauthorized, report: PublishReport) -> None:
+        now = self._clock.now()
+        with session_scope(self._engine) as session:
+            self._finish(session, claim, outcome="unauthorized", state=PostState.SCHEDULED, error=str(exc))
+            post = session.get(Post, claim.post_id)
+            if post is not None:
+                post.next_attempt_at = now + UNAUTHORIZED_RETRY
+                post.attempts = max(0, post.attempts - 1)
+                session.add(post)
+            if not counter_value(session, UNAUTHORIZED_FLAG):
+                audit(session, at=now, actor="system", action="x.unauthorized", detail=str(exc))
+            set_counter(session, UNAUTHORIZED_FLAG, 1)
+        report.requeued.append(claim.post_id)
+        report.stopped_by = "unauthorized"
+        log.error("publish.unauthorized", post_id=claim.post_id, detail=str(exc),
+                  action="X refused the credentials: posting is stopped and the queue kept until they work again")
+
+
+def publish_due(
+    *,
+    engine: Engine,
+    x: XClient,
+    budget: BudgetKeeper,
+    clock: Clock,
+    worker_id: str,
+    brand_user_id: str,
+    limit: int = 20,
+) -> PublishReport:
+    """One publisher run (see the module docstring)."""
+    publisher = Publisher(engine=engine, x=x, budget=budget, clock=clock, worker_id=worker_id,
+                          brand_user_id=brand_user_id)
+    return publisher.run_once(limit=limit)

@@ -1,0 +1,129 @@
+"""The publish queue: enqueue (validated, threads, approval, crisis holds), approve, edit, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.clock import ManualClock
+from bot.crisis import set_crisis
+from bot.domain import PostKind, PostState
+from bot.errors import ValidationError
+from bot.publish.queue import (
+    PostNotFoundError,
+    PostStateError,
+    approve_post,
+    cancel_post,
+    edit_post,
+    enqueue_post,
+    list_posts,
+)
+from bot.store.models import AuditLog, Post
+
+
+def _add(session: Session, clock: ManualClock, text: str = "Hello from Mars", **kw: object) -> list[Post]:
+    posts = enqueue_post(session, texts=[text], now=clock.now(), kind=PostKind.MANUAL, **kw)  # type: ignore[arg-type]
+    session.commit()
+    return posts
+
+
+class TestEnqueue:
+    def test_a_post_is_scheduled_now_with_an_audit_row(self, session: Session, clock: ManualClock) -> None:
+        [post] = _add(session, clock, created_by="ana")
+        assert post.state == PostState.SCHEDULED
+        assert post.scheduled_at == clock.now()
+        assert session.exec(select(AuditLog).where(AuditLog.action == "post.queued")).one().actor == "ana"
+
+    @pytest.mark.parametrize("text", ["", "   ", "x" * 281, "é" * 281])
+    def test_empty_or_too_long_text_is_refused_and_nothing_is_queued(
+        self, session: Session, clock: ManualClock, text: str
+    ) -> None:
+        with pytest.raises(ValidationError) as info:
+            enqueue_post(session, texts=[text], now=clock.now(), kind=PostKind.MANUAL)
+        assert info.value.reason
+        session.rollback()
+        assert session.exec(select(Post)).all() == []
+
+    def test_a_thread_is_one_row_per_part_sharing_a_key(self, session: Session, clock: ManualClock) -> None:
+        posts = enqueue_post(session, texts=["1/2 first", "2/2 second"], now=clock.now(), kind=PostKind.EVENT)
+        session.commit()
+        assert [p.thread_index for p in posts] == [0, 1]
+        assert {p.thread_key for p in posts} != {None}
+        assert len({p.thread_key for p in posts}) == 1
+        assert all(p.thread_size == 2 for p in posts)
+
+    def test_approval_required_waits(self, session: Session, clock: ManualClock) -> None:
+        [post] = _add(session, clock, requires_approval=True)
+        assert post.state == PostState.PENDING_APPROVAL
+
+    def test_in_a_crisis_new_posts_are_held(self, session: Session, clock: ManualClock) -> None:
+        set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
+        session.commit()
+        [post] = _add(session, clock)
+        assert post.state == PostState.HELD
+        assert post.held_reason == "crisis: outage"
+
+
+class TestCrisisSwitch:
+    def test_on_holds_scheduled_and_off_releases_them(self, session: Session, clock: ManualClock) -> None:
+        [scheduled] = _add(session, clock, text="one")
+        [pending] = _add(session, clock, text="two", requires_approval=True)
+        set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
+        session.commit()
+        session.refresh(scheduled)
+        session.refresh(pending)
+        assert scheduled.state == PostState.HELD
+        assert pending.state == PostState.PENDING_APPROVAL
+        set_crisis(session, active=False, reason="", actor="ops", now=clock.now())
+        session.commit()
+        session.refresh(scheduled)
+        assert scheduled.state == PostState.SCHEDULED
+        assert scheduled.held_reason is None
+
+
+class TestChanges:
+    def test_approve_schedules_a_pending_post(self, session: Session, clock: ManualClock) -> None:
+        [post] = _add(session, clock, requires_approval=True)
+        approve_post(session, post.id or 0, actor="ed", now=clock.now())
+        session.commit()
+        session.refresh(post)
+        assert (post.state, post.approved_by) == (PostState.SCHEDULED, "ed")
+
+    def test_approving_a_scheduled_post_is_a_state_error(self, session: Session, clock: ManualClock) -> None:
+        [post] = _add(session, clock)
+        with pytest.raises(PostStateError):
+            approve_post(session, post.id or 0, actor="ed", now=clock.now())
+
+    def test_edit_revalidates(self, session: Session, clock: ManualClock) -> None:
+        [post] = _add(session, clock)
+        with pytest.raises(ValidationError):
+            edit_post(session, post.id or 0, actor="ed", now=clock.now(), text="y" * 300)
+        session.rollback()
+        later = clock.now() + timedelta(hours=2)
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), text=" New text ", scheduled_at=later)
+        session.commit()
+        session.refresh(post)
+        assert (post.text, post.scheduled_at) == ("New text", later)
+
+    def test_cancel_cancels_the_whole_thread_and_only_open_posts(self, session: Session, clock: ManualClock) -> None:
+        posts = enqueue_post(session, texts=["a 1/2", "b 2/2"], now=clock.now(), kind=PostKind.EVENT)
+        session.commit()
+        cancel_post(session, posts[0].id or 0, actor="ed", now=clock.now(), reason="wrong")
+        session.commit()
+        assert {p.state for p in session.exec(select(Post))} == {PostState.CANCELLED.value}
+        with pytest.raises(PostStateError):
+            cancel_post(session, posts[0].id or 0, actor="ed", now=clock.now())
+
+    def test_unknown_id(self, session: Session, clock: ManualClock) -> None:
+        with pytest.raises(PostNotFoundError):
+            approve_post(session, 999, actor="ed", now=clock.now())
+
+    def test_list_is_in_time_order_of_open_states(self, session: Session, clock: ManualClock) -> None:
+        _add(session, clock, text="later", scheduled_at=clock.now() + timedelta(hours=3))
+        _add(session, clock, text="sooner", scheduled_at=clock.now() + timedelta(hours=1))
+        [gone] = _add(session, clock, text="gone")
+        cancel_post(session, gone.id or 0, actor="ed", now=clock.now())
+        session.commit()
+        assert [p.text for p in list_posts(session)] == ["sooner", "later"]
