@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -46,6 +46,8 @@ class App:
         self._detector_lock = threading.Lock()
         self._detector: tuple[int | None, Detector] | None = None
         self._me: XUser | None = None
+        #: Called after something was queued for posting (the runner sets it to wake the publisher).
+        self.notify_queued: Callable[[], None] = lambda: None
 
     @cached_property
     def engine(self) -> Engine:

@@ -47,6 +47,10 @@ class SecretRedactor:
                 event_dict[key] = self._scrub(event_dict[key])
         return event_dict
 
+    def scrub_rendered(self, _logger: Any, _name: str, line: str) -> str:
+        """After rendering: catches a secret inside the repr of an arbitrary object (a URL, a request)."""
+        return str(self._scrub(line))
+
 
 def configure_logging(
     *, log_format: str, level: str = "INFO", secrets: Iterable[str] = (), stream: TextIO | None = None
@@ -55,36 +59,30 @@ def configure_logging(
     out = stream or sys.stdout
     use_json = log_format == "json" or (log_format == "auto" and not out.isatty())
     redactor = SecretRedactor(secrets)
-    processors: list[Any] = [
+    shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        structlog.processors.format_exc_info,
-        redactor,
     ]
     renderer: Any = structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    tail: list[Any] = [structlog.processors.format_exc_info, redactor, renderer, redactor.scrub_rendered]
     structlog.configure(
-        processors=[*processors, renderer],
+        processors=[*shared, *tail],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
         logger_factory=structlog.PrintLoggerFactory(out),
         cache_logger_on_first_use=False,
     )
-    # Libraries that use the stdlib logger (uvicorn, apscheduler, alembic) go to the same stream.
+    # Libraries that use the stdlib logger (uvicorn, apscheduler, alembic) go to the same stream,
+    # through the same chain: same format, tracebacks formatted and then redacted.
     handler = logging.StreamHandler(out)
-    handler.addFilter(_StdlibRedactFilter(redactor))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *tail],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
     for noisy in ("uvicorn.access", "apscheduler.executors.default", "apscheduler.scheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-class _StdlibRedactFilter(logging.Filter):
-    def __init__(self, redactor: SecretRedactor) -> None:
-        super().__init__()
-        self._redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._redactor._scrub(record.getMessage())
-        record.args = None
-        return True
+        logging.getLogger(noisy).setLevel(logging.ERROR)  # skipped/coalesced runs are by design

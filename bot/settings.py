@@ -151,6 +151,20 @@ def _float(name: str, value: str, problems: list[str]) -> float:
         return 0.0
 
 
+def _hide_password(url: str) -> str:
+    """`url` with its password (if any) replaced, so an error message never prints it."""
+    parsed = urlparse(url)
+    if not parsed.password:
+        return url
+    return url.replace(f":{parsed.password}@", ":***@", 1)
+
+
+def _default_template_dir() -> Path:
+    """`./templates` when it exists, else the templates shipped next to the `bot` package."""
+    here = Path("templates")
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
 def _valid_url(value: str, schemes: tuple[str, ...]) -> bool:
     parsed = urlparse(value)
     return parsed.scheme in schemes and bool(parsed.netloc)
@@ -179,7 +193,8 @@ def load_settings(
 
     database_url = get("DATABASE_URL", d.database_url)
     if not database_url.startswith(("sqlite:", "postgresql")):
-        problems.append(f"DATABASE_URL: expected sqlite:///... or postgresql://..., got {database_url!r}")
+        shown = _hide_password(database_url)
+        problems.append(f"DATABASE_URL: expected sqlite:///... or postgresql://..., got {shown!r}")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
@@ -229,7 +244,7 @@ def load_settings(
 
     log_format = get("LOG_FORMAT", d.log_format).lower()
     if log_format not in LOG_FORMATS:
-        problems.append(f"LOG_FORMAT: expected json or console, got {log_format!r}")
+        problems.append(f"LOG_FORMAT: expected json, console or auto, got {log_format!r}")
     log_level = get("LOG_LEVEL", d.log_level).upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -237,7 +252,7 @@ def load_settings(
     web_port = _int("WEB_PORT", get("WEB_PORT", str(d.web_port)), problems, lo=0, hi=65535)
     skew = _int("WEBHOOK_MAX_SKEW_SECONDS", get("WEBHOOK_MAX_SKEW_SECONDS", "300"), problems, lo=1, hi=86400)
 
-    template_dir = Path(get("TEMPLATE_DIR", str(d.template_dir)))
+    template_dir = Path(get("TEMPLATE_DIR", str(_default_template_dir())))
     if not template_dir.is_dir():
         problems.append(f"TEMPLATE_DIR: directory does not exist: {str(template_dir)!r}")
 

@@ -15,6 +15,11 @@ app = typer.Typer(
 )
 app.add_typer(db_cmds.app, name="db", help="Database schema: upgrade, current revision.")
 # --- command groups (one module each) ---
+from bot.cli import run as run_cmds  # noqa: E402
+from bot.sandbox import cli as sandbox_cmds  # noqa: E402
+
+app.command("run")(run_cmds.run_cmd)
+app.add_typer(sandbox_cmds.app, name="sandbox", help="The embedded X API sandbox: serve it on its own.")
 from bot.cli import follow as follow_cmds  # noqa: E402
 from bot.cli import model as model_cmds  # noqa: E402
 from bot.cli import stats as stats_cmds  # noqa: E402

@@ -213,7 +213,9 @@ def _poll_source(
         if not token:
             break
     _record_cursor(engine, source, now=clock.now(), since_id=newest, success=True)
-    bound.info("poll.caught_up", pages=pages, new_mentions=new, complaints=complaints, since_id=newest or since_id)
+    (bound.info if new else bound.debug)(
+        "poll.caught_up", pages=pages, new_mentions=new, complaints=complaints, since_id=newest or since_id
+    )
     return SourceResult(source, pages, new, complaints, decisions, caught_up=True, since_id=_newer(newest, since_id))
 
 

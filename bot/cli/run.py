@@ -1,0 +1,154 @@
+"""`brandbot run`: the long-running bot (jobs + dashboard), optionally on the embedded X API sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Annotated, Any
+
+import structlog
+import typer
+
+from bot.cli.context import EXIT_USAGE, settings_or_exit
+
+log = structlog.get_logger()
+
+#: Demo accounts created on the embedded sandbox the first time (printed on start).
+DEMO_USERS = (("admin", "admin"), ("editor", "editor"), ("agent", "agent"))
+
+
+def run_cmd(
+    sandbox: Annotated[bool, typer.Option("--sandbox", help="Run against the embedded X API sandbox.")] = False,
+    scenario: Annotated[str, typer.Option(help="Sandbox world: quiet, calm, complaint-storm or a JSON file.")] = "calm",
+    tier: Annotated[str | None, typer.Option(help="Sandbox tier (default X_TIER).")] = None,
+    speed: Annotated[float, typer.Option(help="Clock speed (e.g. 60: a simulated hour per real minute).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Sandbox random seed.")] = 0,
+    sandbox_port: Annotated[int, typer.Option(help="Sandbox port (0: any free port).")] = 0,
+    web_port: Annotated[int | None, typer.Option(help="Dashboard port (default WEB_PORT).")] = None,
+    web: Annotated[bool, typer.Option(help="Serve the dashboard, webhook, health and metrics.")] = True,
+    demo: Annotated[bool, typer.Option(help="On the sandbox: queue the persona's sample events once.")] = True,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many real seconds.")] = None,
+) -> None:
+    """Run the bot: publish, listen, follow, triage, serve the dashboard (SIGTERM stops it cleanly)."""
+    from bot.app import App
+    from bot.clock import AcceleratedClock, Clock, SystemClock
+    from bot.logs import configure_logging
+    from bot.runner import BotRunner
+
+    settings = settings_or_exit(sandbox=sandbox)
+    if web_port is not None:
+        settings = dataclasses.replace(settings, web_port=web_port)
+    configure_logging(log_format=settings.log_format, level=settings.log_level, secrets=settings.secrets())
+    if speed <= 0:
+        typer.echo("--speed must be positive", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    clock: Clock = AcceleratedClock(speed) if speed != 1 else SystemClock()
+    server = None
+    if sandbox:
+        server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
+                                          seed=seed, port=sandbox_port)
+    app = App(settings, clock=clock)
+    app.migrate()
+    runner = BotRunner(app)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("bot.signal", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    web_server = None
+    try:
+        runner.start()
+        app.notify_queued = runner.nudge
+        if sandbox and demo:
+            _seed_demo(app)
+        if web:
+            web_server = _start_web(app, runner)
+        _print_banner(app, server, web_server is not None)
+        deadline = None if duration is None else time.monotonic() + duration
+        while not stop.wait(0.2):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    finally:
+        started = time.monotonic()
+        runner.stop(timeout=7.0)
+        if web_server is not None:
+            web_server.should_exit = True
+        if server is not None:
+            server.stop()
+        log.info("bot.exit", shutdown_seconds=round(time.monotonic() - started, 2))
+
+
+def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed: int, port: int) -> tuple[Any, Any]:
+    from bot.sandbox.config import SandboxConfig
+    from bot.sandbox.constants import (
+        SANDBOX_ACCESS_TOKEN,
+        SANDBOX_ACCESS_TOKEN_SECRET,
+        SANDBOX_CONSUMER_KEY,
+        SANDBOX_CONSUMER_SECRET,
+    )
+    from bot.sandbox.server import SandboxServer
+    from bot.settings import XCredentials
+
+    try:
+        config = SandboxConfig(port=port, tier=tier, scenario=scenario, seed=seed,
+                               brand_username=settings.brand_handle.lstrip("@") or "brandbot")
+    except ValueError as exc:
+        typer.echo(f"sandbox: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    server = SandboxServer(config, clock).start()
+    credentials = XCredentials(
+        consumer_key=SANDBOX_CONSUMER_KEY,
+        consumer_secret=SANDBOX_CONSUMER_SECRET,
+        access_token=SANDBOX_ACCESS_TOKEN,
+        access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET,
+    )
+    settings = dataclasses.replace(settings, x_api_base_url=server.url, credentials=credentials, x_tier=tier)
+    return server, settings
+
+
+def _seed_demo(app: Any) -> None:
+    """Queue each sample event of the persona once (idempotent by event id) and create demo users."""
+    try:
+        from bot.runner_demo import seed_demo
+    except ImportError:  # pragma: no cover - the feed module is optional at this point
+        return
+    seed_demo(app)
+
+
+def _start_web(app: Any, runner: Any) -> Any:
+    import uvicorn
+
+    from bot.web.app import create_web_app
+
+    web_app = create_web_app(app)
+    web_app.state.runner = runner
+    config = uvicorn.Config(web_app, host=app.settings.web_host, port=app.settings.web_port, log_config=None,
+                            access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return server
+
+
+def _print_banner(app: Any, sandbox: Any, web: bool) -> None:
+    settings = app.settings
+    lines = [f"brandbot is running as @{app.me().username} (persona {settings.persona}, tier {settings.x_tier})"]
+    if web:
+        base = f"http://{settings.web_host}:{settings.web_port}"
+        lines += [f"  dashboard  {base}/", f"  webhook    {base}/events", f"  health     {base}/healthz  {base}/readyz",
+                  f"  metrics    {base}/metrics"]
+    if sandbox is not None:
+        lines += [f"  X sandbox  {sandbox.url}  (inspect: {sandbox.url}/_sandbox/posts)"]
+    lines.append("Stop with Ctrl-C (SIGTERM).")
+    print("\n".join(lines), file=sys.stderr, flush=True)  # noqa: T201 - the user's start-up banner

@@ -1,0 +1,233 @@
+"""The long-running bot: every scheduled job of one process, started and stopped together.
+
+`BotRunner(app)` owns an APScheduler `BackgroundScheduler` (one job per concern, each with
+`max_instances=1` and `coalesce=True`, so a slow run is never stacked) plus a publisher
+thread that wakes at once when something is queued (`nudge()`), so a webhook event is
+posted within a second. Intervals are in simulated seconds and divided by the clock's speed,
+so the accelerated sandbox clock runs a simulated day in minutes.
+
+Every job is wrapped: an exception is logged with the job's name and never kills the
+scheduler; a 401 from X raises the `x.unauthorized` flag that readiness reports.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from bot.app import App
+from bot.errors import Unauthorized
+from bot.store.coordination import audit, counter_value, set_counter
+from bot.xapi import tiers
+
+log = structlog.get_logger()
+
+UNAUTHORIZED_FLAG = "x.unauthorized"
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """How often each job runs, in simulated seconds (None: derived from the tier's budget)."""
+
+    publish_seconds: float = 1.0
+    mentions_seconds: float | None = None
+    search_seconds: float | None = None
+    follow_seconds: float = 60.0
+    crisis_seconds: float = 60.0
+    retrain_seconds: float = 3600.0
+    feed_seconds: float | None = None  # RSS: settings.rss_poll_seconds
+    inbox_seconds: float = 5.0
+    anecdote_seconds: float = 60.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def _speed(app: App) -> float:
+    return float(getattr(app.clock, "speed", 1.0))
+
+
+class BotRunner:
+    """Runs the bot's jobs for one process until `stop()`."""
+
+    def __init__(self, app: App, *, plan: JobPlan | None = None) -> None:
+        self.app = app
+        self.plan = plan or JobPlan()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._publisher_thread: threading.Thread | None = None
+        self._scheduler: Any = None
+        self._progress: Any = None
+        self.runs: dict[str, int] = {}
+        self.last_errors: dict[str, str] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the scheduler and the publisher thread (returns at once)."""
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from bot.listen.poller import PollProgress
+
+        self._progress = PollProgress()
+        self._brand_id = self.app.me().id
+        scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
+        for name, seconds, func in self._jobs():
+            real = max(0.2, seconds / _speed(self.app))
+            scheduler.add_job(self._wrapped(name, func), "interval", seconds=real, id=name, name=name,
+                              next_run_time=None)
+        self._scheduler = scheduler
+        scheduler.start()
+        now = time.time()
+        for job in scheduler.get_jobs():  # first run of every job right away, staggered a little
+            job.modify(next_run_time=_utc_from_ts(now + 0.05 * len(self.runs)))
+        self._publisher_thread = threading.Thread(target=self._publish_loop, name="publisher", daemon=True)
+        self._publisher_thread.start()
+        log.info("bot.started", worker=self.app.worker_id, jobs=[j.id for j in scheduler.get_jobs()],
+                 speed=_speed(self.app))
+
+    def stop(self, timeout: float = 8.0) -> None:
+        """Stop taking work; wait up to `timeout` seconds for jobs in flight, then let go."""
+        self._stop.set()
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._publisher_thread is not None:
+            self._publisher_thread.join(max(0.0, deadline - time.monotonic()))
+        try:
+            from bot.listen.poller import release_poll_lease
+
+            release_poll_lease(self.app.engine, worker_id=self.app.worker_id)
+        except Exception as exc:  # noqa: BLE001 - shutdown must go on; the lease expires anyway
+            log.warning("bot.lease_release_failed", error=type(exc).__name__)
+        log.info("bot.stopped", worker=self.app.worker_id)
+
+    def nudge(self) -> None:
+        """Something was queued: let the publisher look now instead of at its next tick."""
+        self._wake.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def _jobs(self) -> list[tuple[str, float, Callable[[], object]]]:
+        app, plan = self.app, self.plan
+        budget = app.budget
+        jobs: list[tuple[str, float, Callable[[], object]]] = []
+        if budget.remaining(tiers.GET_MENTIONS) is not None:
+            seconds = plan.mentions_seconds or budget.poll_interval(tiers.GET_MENTIONS, share=0.9)
+            jobs.append(("poll_mentions", seconds, lambda: self._poll(("mentions",))))
+        if budget.remaining(tiers.SEARCH_RECENT) is not None:
+            seconds = plan.search_seconds or budget.poll_interval(tiers.SEARCH_RECENT, share=0.95)
+            jobs.append(("poll_search", seconds, lambda: self._poll(("search",))))
+        jobs += [
+            ("follow", plan.follow_seconds, self._follow),
+            ("crisis_watch", plan.crisis_seconds, self._crisis),
+            ("retrain", plan.retrain_seconds, self._retrain),
+        ]
+        jobs += self._feed_jobs()
+        return jobs
+
+    def _feed_jobs(self) -> list[tuple[str, float, Callable[[], object]]]:
+        """Event-feed jobs (RSS, inbox, daily anecdote)."""
+        return []
+
+    def _poll(self, sources: tuple[str, ...]) -> object:
+        from bot.listen.poller import MENTIONS, SEARCH, poll_mentions
+
+        names = {"mentions": MENTIONS, "search": SEARCH}
+        app = self.app
+        result = poll_mentions(
+            engine=app.engine, x=app.x, budget=app.budget, clock=app.clock, settings=app.settings,
+            detector_for=app.detector, brand_user_id=self._brand_id, worker_id=app.worker_id,
+            progress=self._progress, sources=tuple(names[s] for s in sources),
+        )
+        errors = [s.error for s in result.sources if s.error]
+        if any(e.startswith("Unauthorized") for e in errors):
+            raise Unauthorized(errors[0], status=401)
+        if not errors and any(s.pages for s in result.sources):
+            with app.session() as session:
+                if counter_value(session, UNAUTHORIZED_FLAG):
+                    set_counter(session, UNAUTHORIZED_FLAG, 0)
+                    audit(session, at=app.clock.now(), actor="system", action="x.credentials_ok",
+                          detail="polling works again")
+        return result
+
+    def _follow(self) -> object:
+        from bot.follow.executor import execute_follows
+
+        app = self.app
+        return execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=app.clock,
+                               settings=app.settings, brand_user_id=self._brand_id, worker_id=app.worker_id)
+
+    def _crisis(self) -> object:
+        from bot.crisis import settle_auto_resume
+        from bot.listen.crisis_watch import watch_crisis
+
+        app = self.app
+        with app.session() as session:
+            settle_auto_resume(session, now=app.clock.now())
+        return watch_crisis(engine=app.engine, clock=app.clock, settings=app.settings)
+
+    def _retrain(self) -> object:
+        from bot.triage.learning import retrain_if_needed
+
+        app = self.app
+        with app.session() as session:
+            return retrain_if_needed(session, settings=app.settings, now=app.clock.now())
+
+    def publish_once(self) -> object:
+        from bot.publish.publisher import publish_due
+
+        app = self.app
+        return publish_due(engine=app.engine, x=app.x, budget=app.budget, clock=app.clock,
+                           worker_id=app.worker_id, brand_user_id=self._brand_id)
+
+    def _publish_loop(self) -> None:
+        run = self._wrapped("publish", self.publish_once)
+        period = max(0.05, self.plan.publish_seconds / _speed(self.app))
+        while not self._stop.is_set():
+            run()
+            self._wake.wait(period)
+            self._wake.clear()
+
+    def _wrapped(self, name: str, func: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            if self._stop.is_set():
+                return
+            structlog.contextvars.bind_contextvars(job=name)
+            try:
+                func()
+                self.runs[name] = self.runs.get(name, 0) + 1
+            except Unauthorized as exc:
+                self._flag_unauthorized(name, exc)
+            except Exception as exc:
+                self.last_errors[name] = f"{type(exc).__name__}: {exc}"
+                log.exception("job.failed", error=type(exc).__name__)
+            finally:
+                structlog.contextvars.unbind_contextvars("job")
+
+        job.__name__ = f"job_{name}"
+        return job
+
+    def _flag_unauthorized(self, name: str, exc: Unauthorized) -> None:
+        app = self.app
+        log.error("x.unauthorized", job=name, detail=str(exc),
+                  action="X refused the credentials; check X_* settings (posting and polling wait)")
+        with app.session() as session:
+            if not counter_value(session, UNAUTHORIZED_FLAG):
+                audit(session, at=app.clock.now(), actor="system", action="x.unauthorized", detail=str(exc))
+            set_counter(session, UNAUTHORIZED_FLAG, 1)
+
+
+def _utc_from_ts(ts: float) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC)
+
