@@ -15,10 +15,14 @@ app = typer.Typer(
 )
 app.add_typer(db_cmds.app, name="db", help="Database schema: upgrade, current revision.")
 # --- command groups (one module each) ---
+from bot.cli import crisis as crisis_cmds  # noqa: E402
+from bot.cli import queue as queue_cmds  # noqa: E402
 from bot.cli import run as run_cmds  # noqa: E402
 from bot.sandbox import cli as sandbox_cmds  # noqa: E402
 
 app.command("run")(run_cmds.run_cmd)
+app.add_typer(queue_cmds.app, name="queue", help="The publish queue: add, list, approve, edit, cancel.")
+app.add_typer(crisis_cmds.app, name="crisis", help="Crisis pause: on (with a reason), off, status.")
 app.add_typer(sandbox_cmds.app, name="sandbox", help="The embedded X API sandbox: serve it on its own.")
 from bot.cli import follow as follow_cmds  # noqa: E402
 from bot.cli import model as model_cmds  # noqa: E402

@@ -1,0 +1,62 @@
+"""`brandbot crisis on|off|status`: the one switch that holds every automatic path."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.cli.context import handled, make_app, print_json
+from bot.crisis import crisis_state, set_crisis
+from bot.localtime import format_local, parse_local
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("on")
+def on_cmd(
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown to staff, kept in the audit log).")],
+    until: Annotated[str | None, typer.Option("--until", help="Resume by itself at this local time.")] = None,
+    actor: Annotated[str, typer.Option("--as", help="Who pauses (audit log).")] = "cli",
+) -> None:
+    """Pause: hold every scheduled post, event post, follow and reply at once."""
+    app_ = make_app()
+    with handled(), app_.session() as session:
+        now = app_.clock.now()
+        resume = parse_local(until, app_.settings.tz) if until else None
+        if resume is not None and resume <= now:
+            raise ValueError("--until must be in the future")
+        set_crisis(session, active=True, reason=reason, actor=actor, now=now, auto_resume_at=resume)
+    typer.echo(f"crisis mode ON: {reason}" + (f" (until {format_local(resume, app_.settings.tz)})" if resume else ""))
+
+
+@app.command("off")
+def off_cmd(actor: Annotated[str, typer.Option("--as", help="Who resumes (audit log).")] = "cli") -> None:
+    """Resume: posts held by the pause go back on the schedule."""
+    app_ = make_app()
+    with handled(), app_.session() as session:
+        now = app_.clock.now()
+        if not crisis_state(session, now=now).active:
+            typer.echo("crisis mode is already off")
+            return
+        set_crisis(session, active=False, reason="", actor=actor, now=now)
+    typer.echo("crisis mode OFF")
+
+
+@app.command("status")
+def status_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Whether crisis mode is on, why, since when, set by whom."""
+    app_ = make_app()
+    with handled(), app_.session() as session:
+        state = crisis_state(session, now=app_.clock.now())
+    if as_json:
+        print_json(state)
+        return
+    tz = app_.settings.tz
+    if state.active:
+        line = f"ON since {format_local(state.since, tz)} by {state.actor}: {state.reason}"
+        if state.auto_resume_at:
+            line += f" (resumes {format_local(state.auto_resume_at, tz)})"
+        typer.echo(line)
+    else:
+        typer.echo("OFF")

@@ -1,0 +1,97 @@
+"""`brandbot queue ...` and `brandbot crisis ...` as a user drives them, on a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(sqlite_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": sqlite_url,
+        "TEMPLATE_DIR": str(REPO / "templates"),
+        "X_API_BASE_URL": "http://127.0.0.1:9",
+        "TIMEZONE": "Europe/Paris",
+        "LOG_FORMAT": "json",
+    }
+
+
+def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+    return result.exit_code, result.output
+
+
+def _list(env: dict[str, str], *extra: str) -> list[dict[str, object]]:
+    code, out = _run(env, "queue", "list", "--json", *extra)
+    assert code == 0, out
+    rows: list[dict[str, object]] = json.loads(out.strip().splitlines()[-1])
+    return rows
+
+
+def test_add_list_approve_edit_cancel(env: dict[str, str]) -> None:
+    code, out = _run(env, "queue", "add", "Touchdown soon!", "--at", "2030-07-01 09:00", "--approve", "--json")
+    assert code == 0, out
+    [row] = _list(env)
+    assert row["state"] == "pending_approval"
+    assert row["when"] == "2030-07-01 09:00 CEST"
+    assert row["scheduled_at"] == "2030-07-01T07:00:00+00:00"
+    post_id = str(row["id"])
+    assert _run(env, "queue", "approve", post_id)[0] == 0
+    assert _list(env)[0]["state"] == "scheduled"
+    assert _run(env, "queue", "edit", post_id, "--text", "Touchdown in one hour!")[0] == 0
+    assert _list(env)[0]["text"] == "Touchdown in one hour!"
+    assert _run(env, "queue", "cancel", post_id, "--reason", "scrubbed")[0] == 0
+    assert _list(env) == []
+    assert _list(env, "--all")[0]["state"] == "cancelled"
+
+
+def test_bad_input_gets_a_reason_and_an_exit_code(env: dict[str, str]) -> None:
+    code, out = _run(env, "queue", "add", "x" * 300)
+    assert code == 2
+    assert "weighted characters" in out
+    code, out = _run(env, "queue", "add", "hello", "--at", "next tuesday")
+    assert code == 2
+    assert "YYYY-MM-DD HH:MM" in out
+    code, out = _run(env, "queue", "add", "hello", "--at", "2030-03-31 02:30")
+    assert code == 2
+    assert "does not exist" in out
+    assert _run(env, "queue", "approve", "999")[0] == 3
+    _run(env, "queue", "add", "already scheduled")
+    post_id = str(_list(env)[0]["id"])
+    assert _run(env, "queue", "approve", post_id)[0] == 4
+    assert _list(env)[0]["text"] == "already scheduled"
+
+
+def test_thread_splits_a_long_text(env: dict[str, str]) -> None:
+    long_text = " ".join(["Sol 12: the arm dug a trench and found white chips under the soil."] * 8)
+    assert _run(env, "queue", "add", long_text, "--thread")[0] == 0
+    rows = _list(env)
+    assert len(rows) > 1
+    assert next(r["thread"] for r in rows) == f"1/{len(rows)}"
+
+
+def test_crisis_on_holds_the_queue_and_off_releases_it(env: dict[str, str]) -> None:
+    _run(env, "queue", "add", "Promo: fly with us")
+    code, out = _run(env, "crisis", "on", "--reason", "engine fire at JFK")
+    assert code == 0, out
+    assert _list(env)[0]["state"] == "held"
+    code, out = _run(env, "crisis", "status", "--json")
+    status = json.loads(out.strip().splitlines()[-1])
+    assert status["active"] is True
+    assert status["reason"] == "engine fire at JFK"
+    assert _run(env, "crisis", "off")[0] == 0
+    assert _list(env)[0]["state"] == "scheduled"
+    assert _run(env, "crisis", "status")[1].strip().endswith("OFF")
+
+
+def test_crisis_on_needs_a_reason(env: dict[str, str]) -> None:
+    code, _ = _run(env, "crisis", "on")
+    assert code == 2
