@@ -19,6 +19,8 @@ from bot.errors import ConfigError
 
 TIERS = ("free", "basic", "pro", "payg", "enterprise")
 REAL_API_BASE_URL = "https://api.twitter.com"
+#: Hosts of the real X API (either spelling): talking to them needs real credentials.
+REAL_API_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 LOG_FORMATS = ("json", "console", "auto")
 
 
@@ -100,7 +102,7 @@ class Settings:
     @property
     def live(self) -> bool:
         """True when calls go to the real X API."""
-        return self.x_api_base_url.rstrip("/") == REAL_API_BASE_URL
+        return self.x_api_base_url.rstrip("/") in REAL_API_HOSTS
 
     def secrets(self) -> list[str]:
         """Every secret value held, so the logger can redact them."""
@@ -186,12 +188,15 @@ def load_settings(
     merged.update(os.environ if environ is None else environ)
 
     def get(name: str, default: str = "") -> str:
-        return merged.get(name, default).strip()
+        value = merged.get(name, "").strip()
+        return value or default  # an empty value (NAME=) means "use the default"
 
     problems: list[str] = []
     d = Settings()
 
     database_url = get("DATABASE_URL", d.database_url)
+    if database_url.startswith("postgres://"):  # the form many hosting providers hand out
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if not database_url.startswith(("sqlite:", "postgresql")):
         shown = _hide_password(database_url)
         problems.append(f"DATABASE_URL: expected sqlite:///... or postgresql://..., got {shown!r}")
@@ -216,7 +221,7 @@ def load_settings(
         oauth2_client_id=get("X_OAUTH2_CLIENT_ID"),
         oauth2_client_secret=get("X_OAUTH2_CLIENT_SECRET"),
     )
-    live = base_url == REAL_API_BASE_URL and not sandbox
+    live = base_url in REAL_API_HOSTS and not sandbox
     oauth1_parts = [creds.consumer_key, creds.consumer_secret, creds.access_token, creds.access_token_secret]
     if any(oauth1_parts) and not all(oauth1_parts):
         problems.append(

@@ -15,6 +15,7 @@ from bot.errors import ConfigError
 from bot.settings import REAL_API_BASE_URL, Settings, XCredentials, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
+TEMPLATES = REPO / "templates"
 OAUTH1 = {
     "X_CONSUMER_KEY": "ck-1111",
     "X_CONSUMER_SECRET": "cs-2222",
@@ -182,7 +183,7 @@ class TestProblems:
             ({"CRISIS_MIN_COMPLAINTS": "x"}, "CRISIS_MIN_COMPLAINTS: expected an integer, got 'x'"),
             ({"CRISIS_RATIO": "four"}, "CRISIS_RATIO: expected a number, got 'four'"),
             ({"RETRAIN_MIN_NEW_LABELS": "0"}, "RETRAIN_MIN_NEW_LABELS: 0 is outside 1..1000000"),
-            ({"TIMEZONE": ""}, "TIMEZONE: unknown time zone '' (e.g. Europe/Paris)"),
+            ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE: unknown time zone 'Mars/Olympus' (e.g. Europe/Paris)"),
         ],
     )
     def test_single_problem(self, env: dict[str, str], problem: str) -> None:
@@ -298,3 +299,22 @@ class TestCliConfigErrors:
         assert proc.stdout == ""
         for problem in BAD_ENV_PROBLEMS:
             assert proc.stderr.count(problem) == 1
+
+
+class TestLenientForms:
+    def test_an_empty_value_means_the_default(self, tmp_path: Path) -> None:
+        settings = load_settings({"X_TIER": "", "WEB_PORT": "", "FOLLOW_ENABLED": "", "TEMPLATE_DIR": str(TEMPLATES)},
+                                 env_file=None, sandbox=True)
+        defaults = Settings()
+        assert (settings.x_tier, settings.web_port, settings.follow_enabled) == (
+            "basic", defaults.web_port, defaults.follow_enabled
+        )
+
+    def test_postgres_scheme_is_accepted(self) -> None:
+        settings = load_settings({"DATABASE_URL": "postgres://bot@db/brand", "TEMPLATE_DIR": str(TEMPLATES)},
+                                 env_file=None, sandbox=True)
+        assert settings.database_url == "postgresql+psycopg://bot@db/brand"
+
+    def test_api_x_com_is_live_and_needs_credentials(self) -> None:
+        with pytest.raises(ConfigError, match="X credentials"):
+            load_settings({"X_API_BASE_URL": "https://api.x.com", "TEMPLATE_DIR": str(TEMPLATES)}, env_file=None)
