@@ -1,0 +1,95 @@
+"""`BotRunner` end to end: the sandbox's complaint storm over real HTTP through every job."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from bot.app import App
+from bot.clock import AcceleratedClock
+from bot.domain import FollowStatus, PostKind, PostState
+from bot.listen.poller import SEARCH, PollProgress, poll_mentions
+from bot.publish.queue import enqueue_post
+from bot.runner import BotRunner, JobPlan
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.constants import (
+    SANDBOX_ACCESS_TOKEN,
+    SANDBOX_ACCESS_TOKEN_SECRET,
+    SANDBOX_CONSUMER_KEY,
+    SANDBOX_CONSUMER_SECRET,
+)
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.state import BRAND_USER_ID
+from bot.settings import Settings, XCredentials
+from bot.store.models import CrisisChange, FollowDecision, Mention, Post, TriageItem
+from bot.triage.queue import list_items
+
+REPO = Path(__file__).resolve().parent.parent
+SPEED = 180.0  # three simulated minutes per real second: the storm starts after 5 s
+
+
+def _settings(url: str, sandbox_url: str, tier: str) -> Settings:
+    return Settings(
+        database_url=url,
+        x_api_base_url=sandbox_url,
+        x_tier=tier,
+        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
+                                 SANDBOX_ACCESS_TOKEN_SECRET),
+        template_dir=REPO / "templates",
+        crisis_min_complaints=15,
+        sandbox=True,
+    )
+
+
+def _sandbox_mention_ids(server: SandboxServer, until: datetime) -> set[str]:
+    world = server.state.world
+    with world.lock:
+        return {t.id for t in world.tweets.values()
+                if BRAND_USER_ID in t.mentioned_ids and t.author_id != BRAND_USER_ID and t.created_at <= until
+                and not t.is_retweet}
+
+
+@pytest.mark.slow
+def test_complaint_storm_end_to_end_on_basic(sqlite_url: str) -> None:
+    clock = AcceleratedClock(SPEED, start=datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    server = SandboxServer(SandboxConfig(tier="basic", scenario="complaint-storm", seed=7), clock).start()
+    app = App(_settings(sqlite_url, server.url, "basic"), clock=clock)
+    with app.session() as session:
+        enqueue_post(session, texts=["Book your spring getaway today!"], now=clock.now(), kind=PostKind.MANUAL,
+                     promotional=True, scheduled_at=clock.now() + timedelta(hours=6))
+    runner = BotRunner(app, plan=JobPlan(follow_seconds=60, crisis_seconds=60))
+    try:
+        runner.start()
+        time.sleep(12)  # 36 simulated minutes: 15 calm, then the storm
+    finally:
+        runner.stop()
+    stopped_at = clock.now()
+    # One last catch-up poll (as a restart would do) must find the rest, and nothing twice.
+    for _ in range(5):
+        poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                      detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id=app.worker_id,
+                      progress=PollProgress(), sources=(SEARCH,))
+    server.stop()
+    expected = _sandbox_mention_ids(server, stopped_at - timedelta(minutes=1))
+    with Session(app.engine) as session:
+        stored = set(session.exec(select(Mention.id)))
+        assert expected <= stored, f"{len(expected - stored)} mentions missed"
+        assert session.exec(select(func.count()).select_from(Mention)).one() == len(stored)
+        assert len(stored) > 200  # the storm really happened
+        items = list_items(session, limit=5000)
+        assert items, "complaints reach triage"
+        keys = [(i.severity_rank, i.sla_due_at) for i in items]
+        assert keys == sorted(keys), "most urgent first: severity, then SLA due"
+        follows = list(session.exec(select(FollowDecision)))
+        assert follows
+        assert {f.status for f in follows} <= {FollowStatus.MANUAL.value, FollowStatus.SKIPPED.value}
+        crisis = session.exec(select(CrisisChange).where(col(CrisisChange.automatic))).first()
+        assert crisis is not None and crisis.active, "the spike trips crisis mode"
+        promo = session.exec(select(Post).where(col(Post.promotional))).one()
+        assert promo.state == PostState.HELD
+        assert session.exec(select(func.count()).select_from(TriageItem)).one() == len(items)
+    assert app.budget.count_429 == 0, "the budget keeper never lets a request be refused"
