@@ -88,7 +88,8 @@ def test_complaint_storm_end_to_end_on_basic(sqlite_url: str) -> None:
         assert follows
         assert {f.status for f in follows} <= {FollowStatus.MANUAL.value, FollowStatus.SKIPPED.value}
         crisis = session.exec(select(CrisisChange).where(col(CrisisChange.automatic))).first()
-        assert crisis is not None and crisis.active, "the spike trips crisis mode"
+        assert crisis is not None, "the spike trips crisis mode"
+        assert crisis.active
         promo = session.exec(select(Post).where(col(Post.promotional))).one()
         assert promo.state == PostState.HELD
         assert session.exec(select(func.count()).select_from(TriageItem)).one() == len(items)
