@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -43,7 +43,6 @@ class JobPlan:
     feed_seconds: float | None = None  # RSS: settings.rss_poll_seconds
     inbox_seconds: float = 5.0
     anecdote_seconds: float = 60.0
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 def _speed(app: App) -> float:
@@ -63,6 +62,11 @@ class BotRunner:
         self._progress: Any = None
         self.runs: dict[str, int] = {}
         self.last_errors: dict[str, str] = {}
+        self._extra: list[tuple[str, float, Callable[[], object]]] = []
+
+    def add_job(self, name: str, seconds: float, func: Callable[[], object]) -> None:
+        """One more job every `seconds` simulated seconds (call before `start`)."""
+        self._extra.append((name, seconds, func))
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -132,7 +136,7 @@ class BotRunner:
             ("retrain", plan.retrain_seconds, self._retrain),
         ]
         jobs += self._feed_jobs()
-        return jobs
+        return jobs + self._extra
 
     def _feed_jobs(self) -> list[tuple[str, float, Callable[[], object]]]:
         """Event-feed jobs (RSS, inbox, daily anecdote)."""

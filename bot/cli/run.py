@@ -17,9 +17,6 @@ from bot.cli.context import EXIT_USAGE, settings_or_exit
 
 log = structlog.get_logger()
 
-#: Demo accounts created on the embedded sandbox the first time (printed on start).
-DEMO_USERS = (("admin", "admin"), ("editor", "editor"), ("agent", "agent"))
-
 
 def run_cmd(
     sandbox: Annotated[bool, typer.Option("--sandbox", help="Run against the embedded X API sandbox.")] = False,
@@ -54,6 +51,8 @@ def run_cmd(
     app = App(settings, clock=clock)
     app.migrate()
     runner = BotRunner(app)
+    if sandbox and demo:
+        _add_demo_job(runner)
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -114,12 +113,20 @@ def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed:
 
 
 def _seed_demo(app: Any) -> None:
-    """Queue each sample event of the persona once (idempotent by event id) and create demo users."""
-    try:
-        from bot.runner_demo import seed_demo
-    except ImportError:  # pragma: no cover - the feed module is optional at this point
-        return
+    """Demo staff accounts and the first demo events."""
+    from bot.runner_demo import DEMO_USERS, seed_demo
+
     seed_demo(app)
+    accounts = ", ".join(f"{name} / {password}" for name, _role, password in DEMO_USERS)
+    print(f"  demo logins  {accounts}", file=sys.stderr, flush=True)  # noqa: T201 - the user's start-up banner
+
+
+def _add_demo_job(runner: Any) -> None:
+    """A demo event every 20 simulated minutes (the persona's samples, in turn)."""
+    from bot.runner_demo import push_demo_event
+
+    counter = iter(range(2, 10**9))
+    runner.add_job("demo_feed", 20 * 60, lambda: push_demo_event(runner.app, next(counter)))
 
 
 def _start_web(app: Any, runner: Any) -> Any:
