@@ -8,6 +8,10 @@ so the accelerated sandbox clock runs a simulated day in minutes.
 
 Every job is wrapped: an exception is logged with the job's name and never kills the
 scheduler; a 401 from X raises the `x.unauthorized` flag that readiness reports.
+
+Jobs run in daemon threads (`JobThreads`), so `stop(timeout)` bounds shutdown: a call still
+in flight after the timeout is abandoned with the process, exactly like a crash, which the
+publisher's lease and reconciliation already make safe.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from apscheduler.executors.pool import BasePoolExecutor
 
 from bot.app import App
 from bot.errors import Unauthorized
@@ -45,6 +51,55 @@ class JobPlan:
     anecdote_seconds: float = 60.0
 
 
+class JobThreads(Executor):
+    """A `concurrent.futures` executor running each job in its own daemon thread.
+
+    The standard thread pool's workers are joined when the interpreter exits, so one HTTP call
+    hanging until its timeout would hold a stopped bot well past its shutdown deadline.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[threading.Thread] = set()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args, **kwargs))
+                    except BaseException as exc:  # noqa: BLE001 - handed to the scheduler through the future
+                        future.set_exception(exc)
+            finally:
+                with self._lock:
+                    self._running.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name="job", daemon=True)
+        with self._lock:
+            self._running.add(thread)
+        thread.start()
+        return future
+
+    def join(self, deadline: float) -> int:
+        """Wait for running jobs until `deadline` (`time.monotonic()`); returns how many are still running."""
+        with self._lock:
+            running = list(self._running)
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return sum(t.is_alive() for t in running)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if wait:
+            self.join(float("inf"))
+
+
+class _JobExecutor(BasePoolExecutor):  # type: ignore[misc]  # APScheduler ships no type hints
+    def __init__(self, pool: JobThreads) -> None:
+        super().__init__(pool)
+
+
 def _speed(app: App) -> float:
     return float(getattr(app.clock, "speed", 1.0))
 
@@ -63,6 +118,7 @@ class BotRunner:
         self.runs: dict[str, int] = {}
         self.last_errors: dict[str, str] = {}
         self._extra: list[tuple[str, float, Callable[[], object]]] = []
+        self._job_threads = JobThreads()
 
     def add_job(self, name: str, seconds: float, func: Callable[[], object]) -> None:
         """One more job every `seconds` simulated seconds (call before `start`)."""
@@ -78,7 +134,8 @@ class BotRunner:
 
         self._progress = PollProgress()
         self._brand_id = self.app.me().id
-        scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True})
+        scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True},
+                                        executors={"default": _JobExecutor(self._job_threads)})
         for name, seconds, func in self._jobs():
             real = max(0.2, seconds / _speed(self.app))
             scheduler.add_job(self._wrapped(name, func), "interval", seconds=real, id=name, name=name,
@@ -102,6 +159,10 @@ class BotRunner:
             self._scheduler.shutdown(wait=False)
         if self._publisher_thread is not None:
             self._publisher_thread.join(max(0.0, deadline - time.monotonic()))
+        unfinished = self._job_threads.join(deadline)
+        if unfinished or (self._publisher_thread is not None and self._publisher_thread.is_alive()):
+            log.warning("bot.stop_abandons", jobs=unfinished, timeout=timeout,
+                        detail="calls still in flight are left to the leases, as after a crash")
         try:
             from bot.listen.poller import release_poll_lease
 
@@ -191,7 +252,8 @@ class BotRunner:
 
         app = self.app
         return publish_due(engine=app.engine, x=app.x, budget=app.budget, clock=app.clock,
-                           worker_id=app.worker_id, brand_user_id=self._brand_id)
+                           worker_id=app.worker_id, brand_user_id=self._brand_id,
+                           lease_seconds=app.settings.publish_lease_seconds)
 
     def _publish_loop(self) -> None:
         run = self._wrapped("publish", self.publish_once)

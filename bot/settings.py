@@ -93,6 +93,7 @@ class Settings:
     crisis_min_complaints: int = 20
     crisis_ratio: float = 4.0
     retrain_min_new_labels: int = 50
+    publish_lease_seconds: int = 120  # a claimed post stays ours this long; must outlast one X call
     sandbox: bool = False
 
     @property
@@ -305,6 +306,9 @@ def load_settings(
         crisis_ratio=_float("CRISIS_RATIO", get("CRISIS_RATIO", "4.0"), problems),
         retrain_min_new_labels=_int(
             "RETRAIN_MIN_NEW_LABELS", get("RETRAIN_MIN_NEW_LABELS", "50"), problems, lo=1, hi=1000000
+        ),
+        publish_lease_seconds=_int(
+            "PUBLISH_LEASE_SECONDS", get("PUBLISH_LEASE_SECONDS", "120"), problems, lo=15, hi=3600
         ),
         sandbox=sandbox,
     )

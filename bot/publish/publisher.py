@@ -51,7 +51,8 @@ from bot.xapi.client import XClient, XTweet
 
 log = structlog.get_logger()
 
-#: How long a claimed post stays ours before another process may reconcile it.
+#: How long a claimed post stays ours before another process may reconcile it (default of
+#: `PUBLISH_LEASE_SECONDS`; it must outlast one X call, timeout included).
 LEASE_SECONDS = 120
 #: Backoff of transient failures: base × 2^(attempts-1), capped, with ±25 % jitter.
 BACKOFF_BASE_SECONDS = 5.0
@@ -139,6 +140,7 @@ class Publisher:
         worker_id: str,
         brand_user_id: str,
         rng: random.Random | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._engine = engine
         self._x = x
@@ -147,6 +149,7 @@ class Publisher:
         self._worker = worker_id
         self._brand_id = brand_user_id
         self._rng = rng or random.Random()
+        self._lease = timedelta(seconds=lease_seconds)
 
     # -- one run ------------------------------------------------------------------------------
 
@@ -278,7 +281,7 @@ class Publisher:
                     .values(
                         state=PostState.PUBLISHING.value,
                         lease_owner=self._worker,
-                        lease_until=now + timedelta(seconds=LEASE_SECONDS),
+                        lease_until=now + self._lease,
                         attempts=Post.attempts + 1,
                         updated_at=now,
                     )
@@ -488,8 +491,9 @@ def publish_due(
     worker_id: str,
     brand_user_id: str,
     limit: int = 20,
+    lease_seconds: float = LEASE_SECONDS,
 ) -> PublishReport:
     """One publisher run (see the module docstring)."""
     publisher = Publisher(engine=engine, x=x, budget=budget, clock=clock, worker_id=worker_id,
-                          brand_user_id=brand_user_id)
+                          brand_user_id=brand_user_id, lease_seconds=lease_seconds)
     return publisher.run_once(limit=limit)
