@@ -28,12 +28,14 @@ from bot.cli import follow as follow_cmds  # noqa: E402
 from bot.cli import model as model_cmds  # noqa: E402
 from bot.cli import stats as stats_cmds  # noqa: E402
 from bot.cli import triage as triage_cmds  # noqa: E402
+from bot.cli import users as users_cmds  # noqa: E402
 
 app.add_typer(triage_cmds.app, name="triage", help="Complaint queue: list, claim, reply, resolve, dismiss, label.")
 app.add_typer(follow_cmds.app, name="follow", help="Follow decisions; the people to follow by hand.")
 app.add_typer(model_cmds.app, name="model", help="The complaint detector: train on staff labels, list models.")
 app.command("classify")(model_cmds.classify_cmd)
 app.command("stats")(stats_cmds.stats_cmd)
+app.add_typer(users_cmds.app, name="users", help="Dashboard accounts: add (admin, editor, agent), list, disable.")
 
 
 def main() -> None:

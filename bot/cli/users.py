@@ -1,0 +1,82 @@
+"""`brandbot users ...`: dashboard accounts (add with a role, list, disable)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app
+from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disable_user, list_users
+
+app = typer.Typer(no_args_is_help=True)
+
+COLUMNS = ("username", "role", "disabled", "created")
+CLI_ACTOR = "cli"
+
+
+@contextmanager
+def users_handled() -> Iterator[None]:
+    """`handled()` with account errors mapped to exit codes 3 (not found) and 4 (already exists)."""
+    with handled():
+        try:
+            yield
+        except UserNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc
+        except UserExistsError as exc:
+            raise ConflictError(str(exc)) from exc
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+@app.command("add")
+def add_cmd(
+    name: str = typer.Argument(..., help="Username (letters, digits, _ . @ -)."),
+    role: str = typer.Option(..., "--role", help="admin, editor (PR team) or agent (customer service)."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."
+    ),
+) -> None:
+    """Create a dashboard account (exit 4 if the name is taken)."""
+    with users_handled():
+        password = _read_password(password_stdin)
+        bot = make_app()
+        with bot.session() as session:
+            user = add_user(session, username=name, role=role, password=password, actor=CLI_ACTOR,
+                            now=bot.clock.now())
+        typer.echo(f"user {user.username} added with role {user.role}")
+
+
+@app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts.")) -> None:
+    """Every account (never the password hashes)."""
+    with users_handled():
+        bot = make_app()
+        fmt = local_time(bot)
+        with bot.session() as session:
+            rows = [
+                {"username": u.username, "role": u.role, "disabled": u.disabled, "created_at": u.created_at,
+                 "created": fmt(u.created_at)}
+                for u in list_users(session)
+            ]
+        emit(rows, COLUMNS, as_json=as_json, empty="(no accounts: add one with `brandbot users add NAME --role admin`)")
+
+
+@app.command("disable")
+def disable_cmd(name: str = typer.Argument(..., help="Username.")) -> None:
+    """Disable an account: it cannot sign in and its sessions end (exit 3 if unknown)."""
+    with users_handled():
+        bot = make_app()
+        with bot.session() as session:
+            disable_user(session, username=name, actor=CLI_ACTOR, now=bot.clock.now())
+        typer.echo(f"user {name} disabled")

@@ -1,0 +1,191 @@
+"""Staff accounts: argon2 password hashes, roles, sign-in with a per-username+IP throttle.
+
+Failed sign-ins are audit rows (`login.failed`, actor = the username tried, target = `ip <address>`),
+so every web process sharing the database counts the same attempts. Functions take a session
+and do not commit (the caller's unit of work).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.domain import Role
+from bot.errors import BotError, ValidationError
+from bot.store.coordination import audit
+from bot.store.models import AuditLog, StaffUser
+
+log = structlog.get_logger()
+
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_MAX_FAILURES = 5
+
+
+class AccountError(BotError):
+    """A staff account operation was refused."""
+
+
+class UserExistsError(AccountError):
+    """A user with that name already exists."""
+
+
+class UserNotFoundError(AccountError):
+    """No user with that name."""
+
+
+class LoginFailed(AccountError):
+    """Wrong username or password, or a disabled account (deliberately not told apart)."""
+
+
+class LoginThrottled(AccountError):
+    """Too many failed sign-ins for this username from this address; `retry_after` seconds to wait."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A signed-in person as the web layer sees them."""
+
+    username: str
+    role: Role
+
+    def has(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def parse_role(value: str) -> Role:
+    try:
+        return Role(value.strip().lower())
+    except ValueError:
+        raise ValidationError(f"role must be one of {', '.join(r.value for r in Role)}, got {value!r}") from None
+
+
+def validate_username(value: str) -> str:
+    name = value.strip()
+    if not USERNAME.fullmatch(name):
+        raise ValidationError("username: 1-64 characters of letters, digits, _ . @ -, starting with a letter or digit")
+    return name
+
+
+def validate_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+    return value
+
+
+def get_user(session: Session, username: str) -> StaffUser | None:
+    return session.exec(select(StaffUser).where(col(StaffUser.username) == username)).first()
+
+
+def add_user(
+    session: Session, *, username: str, role: str, password: str, actor: str, now: datetime,
+    hasher: PasswordHasher | None = None,
+) -> StaffUser:
+    """Create an account (`ValidationError` for a bad name, role or password; `UserExistsError`)."""
+    name = validate_username(username)
+    parsed = parse_role(role)
+    validate_password(password)
+    if get_user(session, name) is not None:
+        raise UserExistsError(f"user {name!r} already exists")
+    user = StaffUser(username=name, role=parsed.value, password_hash=(hasher or PasswordHasher()).hash(password),
+                     created_at=now)
+    session.add(user)
+    session.flush()
+    audit(session, at=now, actor=actor, action="user.added", target=f"user:{name}", detail=f"role {parsed.value}")
+    log.info("user.added", username=name, role=parsed.value, actor=actor)
+    return user
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    return list(session.exec(select(StaffUser).order_by(col(StaffUser.username))))
+
+
+def disable_user(session: Session, *, username: str, actor: str, now: datetime) -> StaffUser:
+    """Disable an account: it can no longer sign in and its open sessions stop working."""
+    user = get_user(session, username)
+    if user is None:
+        raise UserNotFoundError(f"no user {username!r}")
+    user.disabled = True
+    session.add(user)
+    audit(session, at=now, actor=actor, action="user.disabled", target=f"user:{username}")
+    log.info("user.disabled", username=username, actor=actor)
+    return user
+
+
+def active_usernames(session: Session, roles: tuple[Role, ...]) -> list[str]:
+    """Enabled accounts with one of `roles`, by name (e.g. who a triage item can be assigned to)."""
+    stmt = (
+        select(StaffUser.username)
+        .where(col(StaffUser.disabled).is_(False))
+        .where(col(StaffUser.role).in_([r.value for r in roles]))
+        .order_by(col(StaffUser.username))
+    )
+    return list(session.exec(stmt))
+
+
+def recent_failures(session: Session, *, username: str, ip: str, now: datetime) -> int:
+    """Failed sign-ins for `username` from `ip` within the throttle window."""
+    stmt = (
+        select(func.count())
+        .select_from(AuditLog)
+        .where(col(AuditLog.action) == "login.failed")
+        .where(col(AuditLog.actor) == username[:100])
+        .where(col(AuditLog.target) == f"ip {ip}")
+        .where(col(AuditLog.at) > now - LOGIN_WINDOW)
+    )
+    return int(session.exec(stmt).one())
+
+
+class Authenticator:
+    """Checks passwords; one per web process (it keeps a dummy hash to time unknown names alike)."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self.hasher = hasher or PasswordHasher()
+        self._dummy = self.hasher.hash("not-a-real-password")
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return bool(self.hasher.verify(password_hash, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def sign_in(self, session: Session, *, username: str, password: str, ip: str, now: datetime) -> StaffUser:
+        """The enabled user whose password matches, with a `login.ok` audit row.
+
+        Raises `LoginThrottled` (nothing checked) after `LOGIN_MAX_FAILURES` failures in
+        `LOGIN_WINDOW` for this username and address, else `LoginFailed` (recorded) on a mismatch.
+        """
+        name = username.strip()[:100]
+        if recent_failures(session, username=name, ip=ip, now=now) >= LOGIN_MAX_FAILURES:
+            audit(session, at=now, actor=name, action="login.throttled", target=f"ip {ip}")
+            log.warning("login.throttled", username=name, ip=ip)
+            raise LoginThrottled("too many failed sign-ins; try again later",
+                                 retry_after=int(LOGIN_WINDOW.total_seconds()))
+        user = get_user(session, name) if len(password) <= MAX_PASSWORD_LENGTH else None
+        ok = self._verify(user.password_hash if user else self._dummy, password[:MAX_PASSWORD_LENGTH])
+        if user is None or user.disabled or not ok:
+            audit(session, at=now, actor=name, action="login.failed", target=f"ip {ip}",
+                  detail="disabled account" if user is not None and user.disabled and ok else "")
+            log.info("login.failed", username=name, ip=ip)
+            raise LoginFailed("wrong username or password")
+        if self.hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = self.hasher.hash(password)
+            session.add(user)
+        audit(session, at=now, actor=name, action="login.ok", target=f"ip {ip}")
+        log.info("login.ok", username=name, ip=ip)
+        return user

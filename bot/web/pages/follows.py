@@ -1,0 +1,37 @@
+"""People to follow by hand: the tier could not follow them through the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from bot.domain import FollowStatus
+from bot.follow.decisions import list_follows, mark_manual_done
+from bot.web.accounts import StaffMember
+from bot.web.context import WebContext, act, check_csrf, current_staff, render
+
+RECENTLY_DONE = 50
+
+
+#: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
+Staff = Annotated[StaffMember, Depends(current_staff)]
+
+
+def routes(ctx: WebContext) -> APIRouter:
+    router = APIRouter(prefix="/follows", dependencies=[Depends(check_csrf)])
+
+    @router.get("", response_class=HTMLResponse)
+    def follows_page(request: Request, staff: Staff) -> HTMLResponse:
+        with ctx.app.session() as db:
+            waiting = list_follows(db, status=FollowStatus.MANUAL)
+            done = list_follows(db, status=FollowStatus.MANUAL_DONE)[-RECENTLY_DONE:][::-1]
+        return render(request, "follows.html", waiting=waiting, done=done)
+
+    @router.post("/{decision_id}/done")
+    def mark_done(request: Request, decision_id: int, staff: Staff) -> RedirectResponse:
+        return act(request, back="/follows", done="Marked as followed.",
+                   action=lambda db, now: mark_manual_done(db, decision_id=decision_id, actor=staff.username, now=now))
+
+    return router

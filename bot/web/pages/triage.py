@@ -1,0 +1,202 @@
+"""The complaint queue for customer service: most urgent first, claim/assign, reply from a template, close, label."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from sqlmodel import Session, col, select
+
+from bot.domain import Role, TriageStatus
+from bot.errors import TemplateError
+from bot.render.renderer import PostTooLongError
+from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
+from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
+from bot.triage import queue
+from bot.triage.sla import OPEN_STATUSES
+from bot.web.accounts import StaffMember, active_usernames
+from bot.web.context import WebContext, act, check_csrf, render, require
+
+TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
+LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRow:
+    """One item with what an agent needs to read at a glance."""
+
+    item: TriageItem
+    text: str
+    username: str
+    name: str
+    followers: int | None
+    reasons: tuple[str, ...]
+    breached: bool
+    minutes_left: int
+    summoned: bool
+
+
+def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> list[TriageRow]:
+    mention_ids = [i.mention_id for i in items]
+    mentions = {m.id: m for m in session.exec(select(Mention).where(col(Mention.id).in_(mention_ids)))}
+    authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_([i.author_id for i in items])))}
+    verdicts = {c.mention_id: c for c in session.exec(
+        select(Classification).where(col(Classification.mention_id).in_(mention_ids)))}
+    rows = []
+    for item in items:
+        mention, author = mentions.get(item.mention_id), authors.get(item.author_id)
+        verdict = verdicts.get(item.mention_id)
+        rows.append(TriageRow(
+            item=item,
+            text=mention.text if mention else "",
+            username=author.username if author else item.author_id,
+            name=author.name if author else "",
+            followers=author.followers_count if author else None,
+            reasons=tuple(verdict.reasons) if verdict else (),
+            breached=queue.is_sla_breached(item, now=now),
+            minutes_left=int((item.sla_due_at - now).total_seconds() // 60),
+            summoned=mention.summoned if mention else False,
+        ))
+    return rows
+
+
+def _listed(session: Session, status: str, now: datetime) -> list[TriageRow]:
+    wanted = None if status == "open" else TriageStatus(status)
+    return triage_rows(session, queue.list_items(session, status=wanted), now=now)
+
+
+#: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
+Agent = Annotated[StaffMember, Depends(require(*TRIAGE_ROLES))]
+
+
+def routes(ctx: WebContext) -> APIRouter:
+    router = APIRouter(prefix="/triage", dependencies=[Depends(check_csrf)])
+
+    def status_or_open(status: str | None) -> str:
+        return status if status in LIST_STATUSES else "open"
+
+    @router.get("", response_class=HTMLResponse)
+    def triage_page(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+        wanted = status_or_open(status)
+        with ctx.app.session() as db:
+            rows = _listed(db, wanted, ctx.now())
+        return render(request, "triage.html", rows=rows, list_status=wanted, statuses=LIST_STATUSES)
+
+    @router.get("/items", response_class=HTMLResponse)
+    def triage_items(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+        """The list alone, for the page's 10-second refresh."""
+        wanted = status_or_open(status)
+        with ctx.app.session() as db:
+            rows = _listed(db, wanted, ctx.now())
+        return render(request, "_triage_items.html", fragment=True, rows=rows, list_status=wanted)
+
+    @router.get("/{item_id}", response_class=HTMLResponse)
+    def triage_detail(request: Request, item_id: int, staff: Agent, template: str | None = None) -> HTMLResponse:
+        with ctx.app.session() as db:
+            item = db.get(TriageItem, item_id)
+            rows = triage_rows(db, [item], now=ctx.now()) if item is not None else []
+            actions = list(db.exec(select(TriageAction).where(col(TriageAction.item_id) == item_id)
+                                   .order_by(col(TriageAction.id))))
+            assignees = active_usernames(db, TRIAGE_ROLES)
+        if not rows:
+            return render(request, "error.html", status=404, title="Not found", message=f"No triage item {item_id}.")
+        row = rows[0]
+        names, problem = reply_names(ctx)
+        chosen = template if template in names else (names[0] if names else None)
+        preview = _preview(ctx, row, chosen, staff.username) if chosen else None
+        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees,
+                      templates=names, chosen=chosen, preview=preview, template_problem=problem,
+                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH)
+
+    @router.get("/{item_id}/preview")
+    def triage_preview(item_id: int, template: str, staff: Agent) -> JSONResponse:
+        """The reply `template` would send for this item, with its weighted length (JSON for the page script)."""
+        with ctx.app.session() as db:
+            item = db.get(TriageItem, item_id)
+            if item is None:
+                return JSONResponse({"error": f"no triage item {item_id}"}, status_code=404)
+            (row,) = triage_rows(db, [item], now=ctx.now())
+        names, problem = reply_names(ctx)
+        if template not in names:
+            return JSONResponse({"error": problem or f"no reply template {template!r}"}, status_code=404)
+        return JSONResponse(_preview(ctx, row, template, staff.username))
+
+    def back(item_id: int) -> str:
+        return f"/triage/{item_id}"
+
+    @router.post("/{item_id}/claim")
+    def claim(request: Request, item_id: int, staff: Agent) -> RedirectResponse:
+        return act(request, back=back(item_id), done=f"Item {item_id} is yours.",
+                   action=lambda db, now: queue.claim(db, item_id=item_id, actor=staff.username, now=now))
+
+    @router.post("/{item_id}/assign")
+    def assign(request: Request, item_id: int, staff: Agent,
+               assignee: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
+        def action(db: Session, now: datetime) -> object:
+            if assignee not in active_usernames(db, TRIAGE_ROLES):
+                raise ValueError(f"{assignee!r} is not an active agent or admin")
+            return queue.assign(db, item_id=item_id, assignee=assignee, actor=staff.username, now=now)
+
+        return act(request, back=back(item_id), done=f"Item {item_id} assigned to {assignee}.", action=action)
+
+    @router.post("/{item_id}/reply")
+    def reply(request: Request, item_id: int, staff: Agent,
+              template: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
+        def action(db: Session, now: datetime) -> object:
+            names, problem = reply_names(ctx)
+            if template not in names:
+                raise ValueError(problem or f"no reply template {template!r}")
+            return queue.reply(db, item_id=item_id, actor=staff.username, now=now, renderer=ctx.app.renderer,
+                               locale=ctx.app.settings.locale, template=template)
+
+        return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
+
+    @router.post("/{item_id}/resolve")
+    def resolve(request: Request, item_id: int, staff: Agent,
+                note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
+        return act(request, back="/triage", done=f"Item {item_id} resolved.",
+                   action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note))
+
+    @router.post("/{item_id}/dismiss")
+    def dismiss(request: Request, item_id: int, staff: Agent,
+                note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
+        return act(request, back="/triage", done=f"Item {item_id} dismissed.",
+                   action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note))
+
+    @router.post("/{item_id}/label")
+    def label(request: Request, item_id: int, staff: Agent,
+              label: Annotated[str, Form(max_length=30)]) -> RedirectResponse:
+        def action(db: Session, now: datetime) -> object:
+            queue.get_item(db, item_id)
+            return queue.label(db, item_id=item_id, label=label, actor=staff.username, now=now)
+
+        return act(request, back=back(item_id), done=f"Item {item_id} labelled {label}.", action=action)
+
+    return router
+
+
+def reply_names(ctx: WebContext) -> tuple[list[str], str | None]:
+    """The persona's canned replies, or none and why (templates that do not load)."""
+    try:
+        return ctx.app.renderer.reply_names(), None
+    except TemplateError as exc:
+        return [], f"reply templates unavailable: {exc}"
+
+
+def _preview(ctx: WebContext, row: TriageRow, template: str, agent: str) -> dict[str, Any]:
+    try:
+        text = ctx.app.renderer.render_reply(template, author=row.username, tweet_text=row.text, agent=agent,
+                                             locale=ctx.app.settings.locale)
+    except PostTooLongError as exc:
+        return {"template": template, "text": "", "length": exc.length, "limit": MAX_WEIGHTED_LENGTH, "over": True,
+                "error": str(exc)}
+    except TemplateError as exc:
+        return {"template": template, "text": "", "length": 0, "limit": MAX_WEIGHTED_LENGTH, "over": False,
+                "error": str(exc)}
+    length = weighted_length(text)
+    return {"template": template, "text": text, "length": length, "limit": MAX_WEIGHTED_LENGTH,
+            "over": length > MAX_WEIGHTED_LENGTH, "error": None}
+

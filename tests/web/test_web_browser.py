@@ -1,0 +1,303 @@
+"""The dashboard in Debian's Chromium (Playwright): a real uvicorn server, the X API sandbox, real clicks.
+
+One browser and one server per module; each test gets a fresh browser context (its own cookies).
+Screenshots of the main pages are saved to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlmodel import col, select
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.domain import FollowStatus, PostKind
+from bot.listen.poller import MENTIONS, poll_mentions
+from bot.publish.publisher import publish_due
+from bot.publish.queue import enqueue_post
+from bot.sandbox import (
+    SANDBOX_ACCESS_TOKEN,
+    SANDBOX_ACCESS_TOKEN_SECRET,
+    SANDBOX_CONSUMER_KEY,
+    SANDBOX_CONSUMER_SECRET,
+    SandboxConfig,
+    SandboxServer,
+)
+from bot.sandbox.testing import SandboxAdmin
+from bot.settings import XCredentials
+from bot.store.db import upgrade
+from bot.store.models import Author, Classification, FollowDecision, Mention, Post, TriageItem
+from bot.text.weighted import weighted_length
+from bot.triage.routing import NewComplaint, open_triage_items
+from bot.triage.sla import is_sla_breached
+from bot.web.app import create_web_app
+from tests.web.conftest import CHEAP_HASHER, PASSWORD, REPO, add_staff, make_settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+OAUTH1 = XCredentials(consumer_key=SANDBOX_CONSUMER_KEY, consumer_secret=SANDBOX_CONSUMER_SECRET,
+                      access_token=SANDBOX_ACCESS_TOKEN, access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET)
+COMPLAINT = "@brandbot my order never arrived and support ignores me. This is terrible, I want a refund"
+HOSTILE = ("@brandbot <script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> "
+           "your app crashed again and lost my booking, worst service ever")
+
+
+@dataclass
+class Stack:
+    """The bot, its dashboard on a free loopback port, and the X API sandbox it talks to."""
+
+    app: App
+    base_url: str
+    sandbox: SandboxServer
+    x_admin: SandboxAdmin
+    clock: ManualClock
+
+    def poll(self) -> None:
+        result = poll_mentions(engine=self.app.engine, x=self.app.x, budget=self.app.budget, clock=self.clock,
+                               settings=self.app.settings, detector_for=self.app.detector,
+                               brand_user_id=self.app.me().id, worker_id=self.app.worker_id, sources=(MENTIONS,))
+        assert result.sources[0].error is None, result
+
+    def publish(self) -> list[int]:
+        report = publish_due(engine=self.app.engine, x=self.app.x, budget=self.app.budget, clock=self.clock,
+                             worker_id=self.app.worker_id, brand_user_id=self.app.me().id)
+        return report.posted
+
+    def item_for(self, mention_id: str) -> TriageItem:
+        with self.app.session() as session:
+            return session.exec(select(TriageItem).where(col(TriageItem.mention_id) == mention_id)).one()
+
+
+def _seed_history(app: App) -> None:
+    """A day of earlier activity, so the overview has something to draw (deterministic)."""
+    now = app.clock.now()
+    with app.session() as session:
+        session.add(Author(id="500", username="regular_rita", name="Rita", followers_count=830, first_seen_at=now,
+                           last_seen_at=now))
+        session.flush()
+        n = 0
+        for hour in range(1, 24):
+            at = now - timedelta(hours=hour, minutes=7)
+            complaints: list[NewComplaint] = []
+            for k in range(2 + (hour * 7) % 6):
+                n += 1
+                mention_id = str(10_000 + n)
+                is_complaint = (hour + k) % 4 == 0
+                text = "still waiting on my refund" if is_complaint else "nice shot"
+                session.add(Mention(id=mention_id, author_id="500", created_at=at, seen_at=at,
+                                    text=f"@brandbot {text} #{n}"))
+                session.flush()
+                session.add(Classification(mention_id=mention_id, complaint=is_complaint, score=0.8,
+                                           severity="medium", reasons=["rule: refund"], created_at=at))
+                if is_complaint:
+                    complaints.append(NewComplaint(mention_id, "500", ["critical", "high", "medium", "low"][n % 4],
+                                                   0.8))
+            for item_id in open_triage_items(session, complaints, now=at).values():
+                if hour in (2, 5):
+                    continue  # a few recent ones are still open
+                item = session.get(TriageItem, item_id)
+                assert item is not None
+                item.first_response_at = at + timedelta(minutes=4 + (item_id * 7) % 40)
+                item.resolved_at = item.first_response_at + timedelta(minutes=10)
+                item.status = "resolved"
+                session.add(item)
+            if hour % 3 == 0:
+                session.add(Post(kind="event", state="posted", text=f"Sol {hour}: dust devil spotted", created_at=at,
+                                 updated_at=at, scheduled_at=at, posted_at=at + timedelta(minutes=2)))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    clock = ManualClock(START)
+    sandbox = SandboxServer(SandboxConfig(tier="basic", scenario="quiet"), clock).start()
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'brandbot.db'}"
+    upgrade(url)
+    app = App(make_settings(url, x_api_base_url=sandbox.url, credentials=OAUTH1, sandbox=True), clock=clock)
+    web = create_web_app(app, password_hasher=CHEAP_HASHER)
+    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=0, lifespan="off", ws="none",
+                                           log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    for name, role in (("sam", "agent"), ("pat", "editor"), ("root", "admin")):
+        add_staff(app, name, role)
+    _seed_history(app)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield Stack(app, f"http://127.0.0.1:{port}", sandbox, SandboxAdmin(sandbox.url), clock)
+    server.should_exit = True
+    thread.join(timeout=10)
+    sandbox.stop()
+    app.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (never `playwright install`)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"browser console errors (CSP violations show here): {errors}"
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".who")).to_contain_text(username)
+
+
+def shoot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+class TestAgent:
+    def test_triage_a_complaint_end_to_end(self, page: Page, stack: Stack) -> None:
+        """Claim, reply with a template (live preview), publish, resolve: the reply is in the sandbox as a reply."""
+        mention_id = stack.x_admin.mention("dave", COMPLAINT)
+        hostile_id = stack.x_admin.mention("mallory", HOSTILE)
+        stack.poll()
+        item = stack.item_for(mention_id)
+        assert stack.item_for(hostile_id).severity == "high"
+        sign_in(page, "sam")
+        expect(page).to_have_url(f"{stack.base_url}/triage")
+        row = page.locator(f'tr[data-item="{item.id}"]')
+        expect(row.locator("td.text")).to_have_text(COMPLAINT)
+        breached = [i.id for i in _open_items(stack) if is_sla_breached(i, now=stack.clock.now())]
+        assert breached  # the seeded history leaves a few old complaints open
+        expect(page.locator("tr.breached")).to_have_count(len(breached))
+        shoot(page, "triage")
+
+        row.get_by_role("button", name="Claim").click()
+        expect(page).to_have_url(f"{stack.base_url}/triage/{item.id}")
+        expect(page.locator(".flash-ok")).to_have_text(f"Item {item.id} is yours.")
+        page.select_option("#reply-template", "dm_us")
+        expected = "dave, my team would like to help directly. Could you send us a direct message? ^sam"
+        expect(page.locator("#preview-text")).to_have_text(expected)
+        expect(page.locator("#preview-count")).to_have_text(f"{weighted_length(expected)} / 280")
+        shoot(page, "triage-item")
+        page.get_by_role("button", name="Send reply").click()
+        expect(page.locator(".flash-ok")).to_have_text(f"Reply queued for item {item.id}.")
+
+        assert len(stack.publish()) == 1
+        page.locator("#resolve").click()
+        expect(page.locator(".flash-ok")).to_have_text(f"Item {item.id} resolved.")
+        replies = [p for p in stack.x_admin.posts() if p["in_reply_to_tweet_id"] == mention_id]
+        assert [p["text"] for p in replies] == [expected]
+        done = stack.item_for(mention_id)
+        assert (done.status, done.assignee, done.first_response_at) == ("resolved", "sam", stack.clock.now())
+
+    def test_script_in_a_mention_is_shown_as_text(self, page: Page, stack: Stack) -> None:
+        """A mention carrying <script> and an onerror handler is displayed literally and never runs."""
+        item = next(i for i in _open_items(stack) if i.author_id != "500" and i.status == "new")
+        sign_in(page, "sam")
+        expect(page.locator(f'tr[data-item="{item.id}"] td.text')).to_have_text(HOSTILE)
+        page.goto(f"/triage/{item.id}")
+        expect(page.locator("#tweet-text")).to_have_text(HOSTILE)
+        assert page.evaluate("() => window.__pwned") is None
+        assert page.locator("#tweet-text script, #tweet-text img").count() == 0
+
+
+def _open_items(stack: Stack) -> list[TriageItem]:
+    with stack.app.session() as session:
+        return list(session.exec(select(TriageItem).where(col(TriageItem.status) == "new")))
+
+
+class TestEditor:
+    def test_approve_then_crisis_holds_the_queue(self, page: Page, stack: Stack) -> None:
+        """Approve a pending post; crisis mode holds every scheduled post with a banner; resuming releases them."""
+        now = stack.clock.now()
+        with stack.app.session() as session:
+            pending = enqueue_post(session, texts=["Big news at noon tomorrow. Stay tuned!"], now=now,
+                                   kind=PostKind.EVENT, scheduled_at=now + timedelta(hours=2), requires_approval=True,
+                                   created_by="feed:ops-webhook")[0].id
+            later = enqueue_post(session, texts=["Sol 43: the arm dug a new trench"], now=now, kind=PostKind.EVENT,
+                                 scheduled_at=now + timedelta(hours=1), created_by="feed:ops-webhook")[0].id
+        sign_in(page, "pat")
+        expect(page).to_have_url(f"{stack.base_url}/queue")
+        page.locator(f'tr[data-post="{pending}"]').get_by_role("button", name="Approve").click()
+        expect(page.locator(".flash-ok")).to_have_text(f"Post {pending} approved.")
+        assert _states(stack, pending, later) == ["scheduled", "scheduled"]
+
+        page.locator("#crisis-reason").fill("Outage: statement pending")
+        page.locator("#crisis-on").click()
+        expect(page.locator("#crisis-banner")).to_contain_text("Outage: statement pending")
+        expect(page.locator(f'tr[data-post="{later}"] .badge')).to_have_text("held")
+        assert _states(stack, pending, later) == ["held", "held"]
+        shoot(page, "queue")
+        page.goto("/follows")
+        expect(page.locator("#crisis-banner")).to_be_visible()
+
+        page.goto("/queue")
+        page.locator("#crisis-off").click()
+        expect(page.locator("#crisis-banner")).to_have_count(0)
+        assert _states(stack, pending, later) == ["scheduled", "scheduled"]
+
+
+def _states(stack: Stack, *post_ids: int | None) -> list[str]:
+    with stack.app.session() as session:
+        return [p.state for p in (session.get(Post, i) for i in post_ids) if p is not None]
+
+
+class TestAdmin:
+    def test_overview_follows_and_audit(self, page: Page, stack: Stack) -> None:
+        """The overview draws six SVG charts; a manual follow is marked done once; the audit log shows it."""
+        now = stack.clock.now()
+        with stack.app.session() as session:
+            session.add(Author(id="600", username="nasa_fan_42", name="Jo <3 Mars", followers_count=15400,
+                               first_seen_at=now, last_seen_at=now))
+            session.flush()
+            decision = FollowDecision(author_id="600", status=FollowStatus.MANUAL.value, created_at=now,
+                                      reason="positive mention; basic tier cannot follow through the API")
+            session.add(decision)
+            session.flush()
+            decision_id = decision.id
+        page.goto("/login")
+        shoot(page, "login")
+        sign_in(page, "root")
+        expect(page).to_have_url(f"{stack.base_url}/overview")
+        expect(page.locator("figure.chart svg")).to_have_count(6)
+        assert page.locator("svg rect.bar").count() == 4 * 24
+        shoot(page, "overview")
+
+        page.goto("/follows")
+        row = page.locator(f'tr[data-decision="{decision_id}"]')
+        expect(row).to_contain_text("@nasa_fan_42")
+        shoot(page, "follows")
+        row.get_by_role("button", name="Mark done").click()
+        expect(page.locator(".flash-ok")).to_have_text("Marked as followed.")
+        expect(page.locator(f'tr[data-decision="{decision_id}"]')).to_have_count(0)
+
+        page.goto("/audit")
+        expect(page.locator("table.audit tbody tr").first).to_contain_text("follow.manual_done")
+        shoot(page, "audit")

@@ -1,0 +1,104 @@
+"""People to follow, the overview charts and the audit log."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.domain import FollowStatus
+from bot.store.coordination import audit
+from bot.store.models import AuditLog, Author, FollowDecision, Mention, Post, TriageItem
+from bot.web.pages.audit import audit_rows
+from tests.web.conftest import post_form, seed_complaints
+
+
+def _manual_follow(bot: App) -> int:
+    now = bot.clock.now()
+    with bot.session() as session:
+        session.add(Author(id="9", username="grace", name="<i>Grace</i>", followers_count=4200, first_seen_at=now,
+                           last_seen_at=now))
+        session.flush()
+        row = FollowDecision(author_id="9", status=FollowStatus.MANUAL.value, reason="tier cannot follow via API",
+                             created_at=now)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+class TestFollows:
+    def test_manual_list_and_mark_done_once(self, bot: App, agent: TestClient) -> None:
+        """Waiting people are listed with their profile link; marking done works once, then explains why not."""
+        decision = _manual_follow(bot)
+        page = agent.get("/follows").text
+        assert 'href="https://x.com/grace"' in page
+        assert "&lt;i&gt;Grace&lt;/i&gt;" in page
+        assert "tier cannot follow via API" in page
+        post_form(agent, f"/follows/{decision}/done")
+        with bot.session() as session:
+            row = session.get(FollowDecision, decision)
+            assert row is not None
+            assert (row.status, row.done_by, row.done_at) == ("manual_done", "sam", bot.clock.now())
+            entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_done")).all()
+            assert [(e.actor, e.target) for e in entries] == [("sam", "author:9")]
+        again = post_form(agent, f"/follows/{decision}/done")
+        assert f"follow decision {decision} is manual_done, not manual" in again
+        assert f'action="/follows/{decision}/done"' not in again
+
+
+class TestOverview:
+    def test_figures_and_svg_charts(self, bot: App, admin: TestClient, clock: ManualClock) -> None:
+        """Over 24 h: 3 mentions, 2 complaints (the high one past its 1 h SLA), a reply after 30 min, one post."""
+        now = clock.now()
+        with bot.session() as session:
+            ids = seed_complaints(session, now - timedelta(hours=2), [("1", "high", "@brandbot broken"),
+                                                                     ("2", "low", "@brandbot slow")])
+            session.add(Mention(id="3", author_id="7", text="@brandbot love it", created_at=now, seen_at=now))
+            item = session.get(TriageItem, ids["1"])
+            assert item is not None
+            item.first_response_at = item.created_at + timedelta(minutes=30)
+            session.add(item)
+            for kind in ("reply", "event"):
+                session.add(Post(kind=kind, state="posted", text=kind, scheduled_at=now, created_at=now,
+                                 updated_at=now, posted_at=now - timedelta(minutes=5)))
+        page = admin.get("/overview").text
+        figures = {label: value for value, label in re.findall(
+            r'<span class="value">([^<]+)</span><span class="label">([^<(]+)', page)}
+        assert figures == {"mentions": "3", "complaints ": "2", "replies sent": "1", "median first response": "30 min",
+                           "posts published": "1", "open complaints": "2", "past SLA": "1", "to follow by hand": "0"}
+        assert page.count("<svg") == 6
+        assert page.count('<rect class="bar"') == 4 * 24
+        assert "Sun 11:00: 2" in page  # the complaints' hour (10:00 UTC = 11:00 Paris)
+        assert "Sun 11:00: 100%" in page  # complaint rate of that hour
+        week = admin.get("/overview?range=7d").text
+        assert week.count('<rect class="bar"') == 4 * 168
+
+
+class TestAudit:
+    def test_newest_first_and_filters(self, bot: App, admin: TestClient) -> None:
+        """The log lists newest first and filters by actor and action prefix; text is escaped."""
+        with bot.session() as session:
+            for n, (actor, action) in enumerate([("kim", "triage.claimed"), ("sam", "post.approved"),
+                                                 ("kim", "triage.resolved")]):
+                audit(session, at=bot.clock.now() + timedelta(seconds=n), actor=actor, action=action,
+                      target=f"t{n}", detail="<b>why</b>")
+        page = admin.get("/audit").text
+        assert page.index("triage.resolved") < page.index("post.approved") < page.index("triage.claimed")
+        assert "&lt;b&gt;why&lt;/b&gt;" in page
+        kim = admin.get("/audit", params={"actor": "kim", "action": "triage."}).text
+        assert ("triage.resolved" in kim, "triage.claimed" in kim, "post.approved" in kim) == (True, True, False)
+
+    def test_paging_follows_time_order(self, bot: App, admin: TestClient) -> None:
+        """Entries written out of time order are listed by time; 'older' continues where the page ended."""
+        with bot.session() as session:
+            for n in (3, 1, 2):
+                audit(session, at=bot.clock.now() - timedelta(hours=n), actor="x", action=f"a{n}")
+        with bot.session() as session:
+            first = audit_rows(session, actor="x", limit=2)
+            rest = audit_rows(session, actor="x", before_id=first[-1].id, limit=2)
+            assert ([r.action for r in first], [r.action for r in rest]) == (["a1", "a2"], ["a3"])

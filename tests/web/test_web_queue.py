@@ -1,0 +1,142 @@
+"""The publish queue page: time order in local time, approve/edit/cancel, dead letters, the crisis switch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.domain import PostKind
+from bot.publish.queue import enqueue_post
+from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
+from tests.web.conftest import post_form
+
+
+def _queue(bot: App) -> dict[str, int]:
+    """A post needing approval at 14:00 UTC and a scheduled one at 13:00 UTC (clock: 12:00 UTC)."""
+    now = bot.clock.now()
+    with bot.session() as session:
+        pending = enqueue_post(session, texts=["Launch day! 🚀"], now=now, kind=PostKind.EVENT,
+                               scheduled_at=now + timedelta(hours=2), requires_approval=True)
+        scheduled = enqueue_post(session, texts=["Sol 42: ice in the trench"], now=now, kind=PostKind.EVENT,
+                                 scheduled_at=now + timedelta(hours=1))
+        return {"pending": pending[0].id or 0, "scheduled": scheduled[0].id or 0}
+
+
+def _post(bot: App, post_id: int) -> Post:
+    with bot.session() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        return post
+
+
+def _actions(bot: App) -> list[tuple[str, str, str]]:
+    with bot.session() as session:
+        rows = session.exec(select(AuditLog).where(col(AuditLog.actor) == "pat")
+                            .where(~col(AuditLog.action).startswith("login.")).order_by(col(AuditLog.id)))
+        return [(r.action, r.target, r.detail) for r in rows]
+
+
+class TestQueuePage:
+    def test_pending_and_upcoming_in_local_time(self, bot: App, editor: TestClient) -> None:
+        """Pending and upcoming posts are listed with Paris times (UTC+1 in March)."""
+        ids = _queue(bot)
+        page = editor.get("/queue").text
+        assert "2026-03-01 15:00 CET" in page
+        assert "2026-03-01 14:00 CET" in page
+        assert page.index(f'data-post="{ids["pending"]}"') < page.index(f'data-post="{ids["scheduled"]}"')
+        assert f'action="/queue/posts/{ids["pending"]}/approve"' in page
+        assert f'action="/queue/posts/{ids["scheduled"]}/approve"' not in page
+        assert 'value="2026-03-01T14:00"' in page  # the edit form's local time
+
+    def test_dead_letters_show_their_reason(self, bot: App, editor: TestClient) -> None:
+        """Open dead letters are listed with the reason and the (escaped) raw input."""
+        with bot.session() as session:
+            session.add(DeadLetter(source="ops-webhook", received_at=bot.clock.now(), raw='{"id": "<b>x</b>"}',
+                                   reason="occurred_at must be an ISO 8601 string"))
+            session.add(DeadLetter(source="rss", received_at=bot.clock.now(), raw="old", reason="gone",
+                                   status="discarded"))
+        page = editor.get("/queue").text
+        assert "occurred_at must be an ISO 8601 string" in page
+        assert "&lt;b&gt;x&lt;/b&gt;" in page
+        assert ">gone<" not in page
+
+
+class TestPostActions:
+    def test_approve(self, bot: App, editor: TestClient) -> None:
+        """Approving schedules the post, records who approved it and writes post.approved."""
+        ids = _queue(bot)
+        assert f"Post {ids['pending']} approved." in post_form(editor, f"/queue/posts/{ids['pending']}/approve")
+        post = _post(bot, ids["pending"])
+        assert (post.state, post.approved_by, post.approved_at) == ("scheduled", "pat", bot.clock.now())
+        assert _actions(bot) == [("post.approved", f"post {ids['pending']}", "")]
+
+    def test_approving_twice_shows_why_not(self, bot: App, editor: TestClient) -> None:
+        """A post that is no longer pending cannot be approved; the reason is shown."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/approve")
+        assert f"post {ids['scheduled']} is scheduled, not pending approval" in page
+
+    def test_edit_text_and_local_time(self, bot: App, editor: TestClient) -> None:
+        """An edit re-validates the text and reads the time in the deployment's zone."""
+        ids = _queue(bot)
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                  {"text": "  Sol 42: ice!  ", "scheduled_at": "2026-03-01T18:30"})
+        post = _post(bot, ids["scheduled"])
+        assert (post.text, post.scheduled_at.isoformat()) == ("Sol 42: ice!", "2026-03-01T17:30:00+00:00")
+        assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}",
+                                  "text, time 2026-03-01T18:30:00+01:00")]
+
+    def test_edit_too_long_shows_the_validation_reason(self, bot: App, editor: TestClient) -> None:
+        """Text over 280 weighted characters is refused with the reason and the post is unchanged."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "é" * 150 + "字" * 70})
+        assert "290 weighted characters &gt; 280; shorten it or post a thread" in page
+        assert _post(bot, ids["scheduled"]).text == "Sol 42: ice in the trench"
+        bad_time = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "ok", "scheduled_at": "soon"})
+        assert "time must look like 2026-03-01T14:30" in bad_time
+
+    def test_cancel(self, bot: App, editor: TestClient) -> None:
+        """Cancelling removes the post from the queue, with an audit row."""
+        ids = _queue(bot)
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/cancel", {"reason": "wrong photo"})
+        assert _post(bot, ids["scheduled"]).state == "cancelled"
+        assert _actions(bot) == [("post.cancelled", f"post {ids['scheduled']}", "wrong photo")]
+        assert f'data-post="{ids["scheduled"]}"' not in editor.get("/queue").text
+
+
+class TestCrisis:
+    def test_on_holds_posts_and_shows_a_banner_on_every_page(self, bot: App, editor: TestClient) -> None:
+        """Turning crisis mode on holds scheduled posts; every page shows the reason; off releases them."""
+        ids = _queue(bot)
+        post_form(editor, "/crisis", {"active": "on", "reason": "outage <b>statement</b> pending"})
+        assert _post(bot, ids["scheduled"]).state == "held"
+        for path in ("/queue", "/overview", "/follows", "/audit"):
+            page = editor.get(path).text
+            assert 'id="crisis-banner"' in page, path
+            assert "outage &lt;b&gt;statement&lt;/b&gt; pending" in page, path
+        post_form(editor, "/crisis", {"active": "off"})
+        assert _post(bot, ids["scheduled"]).state == "scheduled"
+        assert 'id="crisis-banner"' not in editor.get("/queue").text
+        assert [a for a, _, _ in _actions(bot)] == ["crisis.on", "crisis.off"]
+
+    def test_auto_resume(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
+        """A pause with auto-resume ends by itself after the given minutes."""
+        post_form(editor, "/crisis", {"active": "on", "reason": "quiet hour", "resume_after_minutes": "60"})
+        with bot.session() as session:
+            (change,) = session.exec(select(CrisisChange)).all()
+        assert change.auto_resume_at == clock.now() + timedelta(minutes=60)
+        assert "resumes by itself at 2026-03-01 14:00 CET" in editor.get("/queue").text
+        clock.advance(3601)
+        assert 'id="crisis-banner"' not in editor.get("/queue").text
+
+    def test_on_needs_a_reason_and_sane_minutes(self, bot: App, editor: TestClient) -> None:
+        """No reason, or a silly auto-resume, is refused with the reason and changes nothing."""
+        assert "a crisis pause needs a reason" in post_form(editor, "/crisis", {"active": "on", "reason": " "})
+        page = post_form(editor, "/crisis", {"active": "on", "reason": "x", "resume_after_minutes": "-5"})
+        assert "auto-resume: between 1 and 10080 minutes" in page
+        with bot.session() as session:
+            assert session.exec(select(CrisisChange)).all() == []

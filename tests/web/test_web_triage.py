@@ -1,0 +1,175 @@
+"""The triage page: order, untrusted text, the refresh fragment, the reply preview, and every action."""
+
+from __future__ import annotations
+
+import html
+
+from sqlmodel import col, select
+from starlette.testclient import TestClient
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.store.models import AuditLog, Post, TrainingLabel, TriageItem
+from bot.text.weighted import weighted_length
+from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
+
+SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
+
+
+def _seed(bot: App) -> dict[str, int]:
+    with bot.session() as session:
+        return seed_complaints(session, bot.clock.now(), [
+            ("101", "low", "@brandbot meh, slow delivery"),
+            ("102", "critical", SCRIPT),
+            ("103", "high", "@brandbot refund please"),
+        ])
+
+
+def _audit(bot: App, prefix: str) -> list[tuple[str, str, str]]:
+    with bot.session() as session:
+        rows = session.exec(select(AuditLog).where(col(AuditLog.action).startswith(prefix)).order_by(col(AuditLog.id)))
+        return [(r.actor, r.action, r.target) for r in rows]
+
+
+def _item(bot: App, item_id: int) -> TriageItem:
+    with bot.session() as session:
+        item = session.get(TriageItem, item_id)
+        assert item is not None
+        return item
+
+
+class TestTriageList:
+    def test_most_urgent_first_with_reasons_and_escaped_text(self, bot: App, agent: TestClient) -> None:
+        """Critical before high before low; the detector's reasons show; `<script>` is text, never markup."""
+        ids = _seed(bot)
+        page = agent.get("/triage").text
+        order = [page.index(f'data-item="{ids[m]}"') for m in ("102", "103", "101")]
+        assert order == sorted(order)
+        assert "keyword:critical" in page
+        assert "<script>alert" not in page
+        assert html.escape(SCRIPT, quote=False) in page.replace("&#39;", "'")
+        assert 'data-refresh="/triage/items?status=open"' in page
+
+    def test_sla_breach_is_visible(self, bot: App, agent: TestClient, clock: ManualClock) -> None:
+        """Sixteen minutes on, the critical item shows as breached and late."""
+        _seed(bot)
+        clock.advance(16 * 60)
+        page = agent.get("/triage/items").text
+        assert page.count("SLA breached") == 1
+        assert "1 min late" in page
+
+    def test_fragment_is_the_list_alone(self, bot: App, agent: TestClient) -> None:
+        """The refresh URL answers the list without the page around it."""
+        ids = _seed(bot)
+        fragment = agent.get("/triage/items", headers={"X-Requested-With": "fetch"}).text
+        assert "<html" not in fragment
+        assert fragment.count("data-item=") == 3
+        assert f'action="/triage/{ids["102"]}/claim"' in fragment
+
+    def test_closed_items_have_their_own_tab(self, bot: App, agent: TestClient) -> None:
+        """A resolved item leaves the open list and shows under ?status=resolved."""
+        ids = _seed(bot)
+        post_form(agent, f"/triage/{ids['101']}/resolve", page="/triage")
+        assert f'data-item="{ids["101"]}"' not in agent.get("/triage").text
+        assert f'data-item="{ids["101"]}"' in agent.get("/triage?status=resolved").text
+
+
+class TestTriageActions:
+    def test_claim(self, bot: App, agent: TestClient) -> None:
+        """Claiming makes the agent the assignee, with a triage.claimed audit row."""
+        ids = _seed(bot)
+        page = post_form(agent, f"/triage/{ids['102']}/claim", page="/triage")
+        assert f"Item {ids['102']} is yours." in page
+        item = _item(bot, ids["102"])
+        assert (item.status, item.assignee) == ("claimed", "sam")
+        assert _audit(bot, "triage.claimed") == [("sam", "triage.claimed", f"triage:{ids['102']}")]
+
+    def test_claim_held_by_someone_else_shows_the_reason(self, bot: App, agent: TestClient) -> None:
+        """A conflict is a message on the page, not an error page."""
+        ids = _seed(bot)
+        add_staff(bot, "kim", "agent")
+        from bot.triage import queue
+
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        page = post_form(agent, f"/triage/{ids['102']}/claim", page="/triage")
+        assert f"triage item {ids['102']} is already claimed by kim" in page
+        assert _item(bot, ids["102"]).assignee == "kim"
+
+    def test_assign_to_a_colleague_only(self, bot: App, agent: TestClient) -> None:
+        """Assigning to an active agent works; to an unknown name it is refused."""
+        ids = _seed(bot)
+        add_staff(bot, "kim", "agent")
+        post_form(agent, f"/triage/{ids['103']}/assign", {"assignee": "kim"}, page="/triage")
+        assert _item(bot, ids["103"]).assignee == "kim"
+        page = post_form(agent, f"/triage/{ids['101']}/assign", {"assignee": "mallory"}, page="/triage")
+        assert "&#39;mallory&#39; is not an active agent or admin" in page
+        assert _item(bot, ids["101"]).assignee is None
+
+    def test_preview_json(self, bot: App, agent: TestClient) -> None:
+        """The preview renders the template for this author and agent, with its weighted length and the limit."""
+        ids = _seed(bot)
+        body = agent.get(f"/triage/{ids['103']}/preview", params={"template": "apology"}).json()
+        text = "Sorry about that, ada. Even robots get things wrong sometimes. We're fixing it. ^sam"
+        assert body == {"template": "apology", "text": text, "length": weighted_length(text), "limit": 280,
+                        "over": False, "error": None}
+        missing = agent.get(f"/triage/{ids['103']}/preview", params={"template": "nope"})
+        assert (missing.status_code, missing.json()) == (404, {"error": "no reply template 'nope'"})
+
+    def test_detail_page_shows_the_preview_and_templates(self, bot: App, agent: TestClient) -> None:
+        """Without script, the item page shows the chosen template's preview and count."""
+        ids = _seed(bot)
+        page = agent.get(f"/triage/{ids['103']}?template=dm_us").text
+        text = "ada, my team would like to help directly. Could you send us a direct message? ^sam"
+        assert text in page
+        assert f"{weighted_length(text)} / 280" in page
+        assert '<option value="dm_us" selected>' in page
+
+    def test_reply_queues_a_post_and_marks_the_first_response(self, bot: App, agent: TestClient,
+                                                              clock: ManualClock) -> None:
+        """A template reply is a queued reply post to the mention; the item is replied with first_response_at."""
+        ids = _seed(bot)
+        clock.advance(120)
+        page = post_form(agent, f"/triage/{ids['103']}/reply", {"template": "apology"}, page="/triage")
+        assert f"Reply queued for item {ids['103']}." in page
+        with bot.session() as session:
+            posts = session.exec(select(Post)).all()
+        assert [(p.kind, p.state, p.in_reply_to_tweet_id, p.triage_item_id, p.created_by) for p in posts] == [
+            ("reply", "scheduled", "103", ids["103"], "sam")
+        ]
+        item = _item(bot, ids["103"])
+        assert (item.status, item.first_response_at) == ("replied", clock.now())
+        assert [a for _, a, _ in _audit(bot, "triage.")][-2:] == ["triage.claimed", "triage.replied"]
+
+    def test_resolve_and_dismiss(self, bot: App, agent: TestClient) -> None:
+        """Resolve and dismiss close items with the note in the history; closing twice is refused."""
+        ids = _seed(bot)
+        post_form(agent, f"/triage/{ids['101']}/resolve", {"note": "refunded"}, page="/triage")
+        post_form(agent, f"/triage/{ids['103']}/dismiss", {"note": "spam"}, page="/triage")
+        assert (_item(bot, ids["101"]).status, _item(bot, ids["103"]).status) == ("resolved", "dismissed")
+        page = post_form(agent, f"/triage/{ids['101']}/dismiss", page="/triage")
+        assert f"triage item {ids['101']} is already resolved" in page
+        detail = agent.get(f"/triage/{ids['101']}").text
+        assert "refunded" in detail
+        assert 'action="/triage/' + str(ids["101"]) + '/reply"' not in detail
+
+    def test_label(self, bot: App, agent: TestClient) -> None:
+        """Labelling teaches the detector (a TrainingLabel row) and is audited; a bad label is refused."""
+        ids = _seed(bot)
+        post_form(agent, f"/triage/{ids['101']}/label", {"label": "not-complaint"}, page="/triage")
+        page = post_form(agent, f"/triage/{ids['101']}/label", {"label": "maybe"}, page="/triage")
+        assert "label must be one of complaint, not-complaint" in page
+        with bot.session() as session:
+            labels = [(t.mention_id, t.label, t.actor) for t in session.exec(select(TrainingLabel))]
+        assert labels == [("101", 0, "sam")]
+        assert _item(bot, ids["101"]).label == "not-complaint"
+        assert _audit(bot, "triage.labelled") == [("sam", "triage.labelled", f"triage:{ids['101']}")]
+
+    def test_unknown_item(self, agent: TestClient) -> None:
+        """An unknown item is a 404 page, and an action on it a message."""
+        assert agent.get("/triage/999").status_code == 404
+        assert "no triage item 999" in post_form(agent, "/triage/999/resolve", page="/triage")
+
+    def test_csrf_token_is_the_sessions(self, agent: TestClient) -> None:
+        """The token on the triage page is the one the login page showed after sign-in (one per session)."""
+        assert csrf_token(agent, "/triage") == csrf_token(agent, "/overview")
