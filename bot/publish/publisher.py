@@ -61,6 +61,8 @@ BACKOFF_CAP_SECONDS = 900.0
 UNAUTHORIZED_RETRY = timedelta(minutes=1)
 #: A tweet found while reconciling must be this recent relative to the attempt.
 RECONCILE_SKEW = timedelta(minutes=5)
+#: How far back reconciling reads the account's timeline at most (pages of 100 posts).
+RECONCILE_MAX_PAGES = 10
 #: Counter names shared with readiness and metrics.
 UNAUTHORIZED_FLAG = "x.unauthorized"
 POSTED_COUNTER = "posts.published"
@@ -184,19 +186,45 @@ class Publisher:
             ))
             if not stale:
                 return
-            stale_ids = [(p.id, p.text) for p in stale if p.id is not None]
+            stale_ids = [p.id for p in stale if p.id is not None]
+            since = min(self._attempt_since(session, p) for p in stale)
         if not self._budget.may_call(tiers.GET_USER_TWEETS):
             log.info("publish.reconcile_waits", posts=len(stale_ids), reason="own timeline budget spent")
             return
         try:
-            page = self._x.own_recent_tweets(self._brand_id, max_results=100)
+            tweets, complete = self._own_tweets_since(since)
         except XApiError as exc:
             log.warning("publish.reconcile_failed", error=type(exc).__name__, detail=str(exc))
             return
-        for post_id, _text in stale_ids:
-            self._settle_stale(post_id, page.tweets, report)
+        for post_id in stale_ids:
+            self._settle_stale(post_id, tweets, complete, report)
 
-    def _settle_stale(self, post_id: int, tweets: list[XTweet], report: PublishReport) -> None:
+    def _attempt_since(self, session: Session, post: Post) -> datetime:
+        """The earliest time a tweet from the post's latest attempt can carry."""
+        attempt = session.exec(
+            select(PostAttempt).where(PostAttempt.post_id == post.id).order_by(col(PostAttempt.id).desc())
+        ).first()
+        return (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
+
+    def _own_tweets_since(self, since: datetime) -> tuple[list[XTweet], bool]:
+        """The account's tweets, newest first, paged back to `since`; and whether they do reach back that far.
+
+        One page is not enough: more than 100 posts may go out while a dead process's lease runs.
+        """
+        tweets: list[XTweet] = []
+        token: str | None = None
+        for _ in range(RECONCILE_MAX_PAGES):
+            page = self._x.own_recent_tweets(self._brand_id, max_results=100, pagination_token=token)
+            tweets.extend(page.tweets)
+            token = page.next_token
+            oldest = page.tweets[-1].created_at if page.tweets else None
+            if not token or (oldest is not None and oldest < since):
+                return tweets, True
+            if not self._budget.may_call(tiers.GET_USER_TWEETS):
+                break
+        return tweets, False
+
+    def _settle_stale(self, post_id: int, tweets: list[XTweet], complete: bool, report: PublishReport) -> None:
         now = self._clock.now()
         with session_scope(self._engine) as session:
             post = session.get(Post, post_id)
@@ -207,6 +235,9 @@ class Publisher:
             ).first()
             since = (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
             found = self._find_own_tweet(session, post, tweets, since)
+            if not found and not complete:
+                log.info("publish.reconcile_waits", post_id=post_id, reason="timeline not read back far enough yet")
+                return
             if attempt is not None and attempt.finished_at is None:
                 attempt.finished_at = now
                 attempt.outcome = "reconciled" if found else "abandoned"
@@ -430,9 +461,12 @@ class Publisher:
         """X says this exact text is already out: find it (our own earlier attempt) or fail the post."""
         found: str | None = None
         existing = (exc.body or {}).get("existing_id") if isinstance(exc.body, dict) else None
+        with session_scope(self._engine) as session:
+            earliest = session.exec(
+                select(PostAttempt.started_at).where(PostAttempt.post_id == claim.post_id).order_by(col(PostAttempt.id))
+            ).first()
         try:
-            page = self._x.own_recent_tweets(self._brand_id, max_results=100)
-            tweets: list[XTweet] = list(page.tweets)
+            tweets, _ = self._own_tweets_since((earliest or self._clock.now()) - RECONCILE_SKEW)
         except XApiError:
             tweets = []
         with session_scope(self._engine) as session:

@@ -91,9 +91,10 @@ class XClient(Protocol):
         ...
 
     def own_recent_tweets(
-        self, user_id: str, *, since_id: str | None = None, max_results: int = 100
+        self, user_id: str, *, since_id: str | None = None, max_results: int = 100,
+        pagination_token: str | None = None,
     ) -> TweetPage:
-        """The account's own recent posts (used to reconcile after a crash)."""
+        """The account's own recent posts, newest first, a page at a time (used to reconcile after a crash)."""
         ...
 
     def mentions_page(

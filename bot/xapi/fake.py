@@ -223,10 +223,11 @@ class FakeXClient:
         self._record("get_tweets", ids=list(ids))
         return [self.tweets[i] for i in ids if i in self.tweets]
 
-    def own_recent_tweets(self, user_id: str, *, since_id: str | None = None, max_results: int = 100) -> TweetPage:
+    def own_recent_tweets(self, user_id: str, *, since_id: str | None = None, max_results: int = 100,
+                          pagination_token: str | None = None) -> TweetPage:
         self._record("own_recent_tweets", user_id=user_id, since_id=since_id, max_results=max_results)
         own = [t for t in self.tweets.values() if t.author_id == user_id]
-        return self._page(own, since_id=since_id, token=None, max_results=max_results)
+        return self._page(own, since_id=since_id, token=pagination_token, max_results=max_results)
 
     def mentions_page(
         self,

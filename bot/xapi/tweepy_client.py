@@ -305,12 +305,14 @@ class TweepyXClient:
             out.extend(tweet_from(t) for t in body.get("data") or [])
         return out
 
-    def own_recent_tweets(self, user_id: str, *, since_id: str | None = None, max_results: int = 100) -> TweetPage:
+    def own_recent_tweets(self, user_id: str, *, since_id: str | None = None, max_results: int = 100,
+                          pagination_token: str | None = None) -> TweetPage:
         body = self._call(
             tiers.GET_USER_TWEETS,
             lambda c: c.get_users_tweets(
                 user_id,
                 since_id=since_id,
+                pagination_token=pagination_token,
                 max_results=_clamp(max_results, 5, 100),
                 tweet_fields=TWEET_FIELDS,
                 user_auth=self._user_auth,
