@@ -1,5 +1,9 @@
 """Storing one page of posts: authors upserted, mentions inserted once, new ones classified and routed.
 
+Texts are stored as given, except for what no text column can hold: NUL (PostgreSQL refuses
+it) and lone surrogates (not encodable as UTF-8; JSON can carry them as `\\ud800` escapes)
+become U+FFFD, so one odd mention can never stop the poller from moving past its page.
+
 Inserts use the dialect's insert-if-absent (`ON CONFLICT DO NOTHING` on PostgreSQL,
 `INSERT OR IGNORE`-equivalent on SQLite), so two processes storing the same page never store a
 mention twice, and only the process whose insert took the row goes on to classify and route it.
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,6 +33,24 @@ log = structlog.get_logger()
 
 UNKNOWN_USERNAME = "unknown"
 DEFAULT_MODEL_VERSION = "default"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` unchanged, except NUL and lone surrogates (which UTF-8/PostgreSQL cannot hold) become U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text) if _UNSTORABLE.search(text) else text
+
+
+def _storable_tweet(tweet: XTweet) -> XTweet:
+    text = storable(tweet.text)
+    return tweet if text is tweet.text else replace(tweet, text=text)
+
+
+def _storable_user(user: XUser) -> XUser:
+    username, name, description = storable(user.username), storable(user.name), storable(user.description)
+    if username is user.username and name is user.name and description is user.description:
+        return user
+    return replace(user, username=username, name=name, description=description)
 
 
 class Verdict(Protocol):
@@ -146,9 +168,9 @@ def store_page(
     now: datetime,
 ) -> PageOutcome:
     """Store, classify and route one page in the caller's transaction (not committed)."""
-    tweets = [t for t in page.tweets if t.author_id is not None and t.author_id != brand_user_id]
+    tweets = [_storable_tweet(t) for t in page.tweets if t.author_id is not None and t.author_id != brand_user_id]
     author_ids = {str(t.author_id) for t in tweets}
-    upsert_authors(session, [page.users[a] for a in author_ids if a in page.users], now=now)
+    upsert_authors(session, [_storable_user(page.users[a]) for a in author_ids if a in page.users], now=now)
     missing = sorted(a for a in author_ids if a not in page.users)
     if missing:  # the expansion left some authors out: keep a stub, filled in when they show up
         stubs = [{"id": a, "username": UNKNOWN_USERNAME, "first_seen_at": now, "last_seen_at": now} for a in missing]

@@ -59,7 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(response)
 
     def _write(self, response: Response) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body, ensure_ascii=False).encode("utf-8")
+        # A lone surrogate (a JSON `\ud800` escape sent in) cannot be UTF-8: written back as the same escape.
+        text = "" if response.body is None else json.dumps(response.body, ensure_ascii=False)
+        payload = text.encode("utf-8", "backslashreplace")
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
