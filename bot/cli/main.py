@@ -15,6 +15,11 @@ app = typer.Typer(
 )
 app.add_typer(db_cmds.app, name="db", help="Database schema: upgrade, current revision.")
 # --- command groups (one module each) ---
+from bot.cli import events as events_cmds  # noqa: E402
+from bot.cli import templates as templates_cmds  # noqa: E402
+
+app.add_typer(events_cmds.app, name="events", help="The event feed: push NDJSON, list events, dead letters, retry.")
+app.add_typer(templates_cmds.app, name="templates", help="Persona templates: check against samples and hostile data.")
 from bot.cli import crisis as crisis_cmds  # noqa: E402
 from bot.cli import queue as queue_cmds  # noqa: E402
 from bot.cli import run as run_cmds  # noqa: E402

@@ -1,0 +1,1 @@
+"""The web side: the staff dashboard and the event webhook (FastAPI)."""
