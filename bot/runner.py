@@ -27,13 +27,15 @@ import structlog
 from apscheduler.executors.pool import BasePoolExecutor
 
 from bot.app import App
-from bot.errors import Unauthorized
+from bot.errors import TransientError, Unauthorized
 from bot.store.coordination import audit, counter_value, set_counter
 from bot.xapi import tiers
 
 log = structlog.get_logger()
 
 UNAUTHORIZED_FLAG = "x.unauthorized"
+#: Tries of the start-up `users/me` call when X answers 5xx, times out or drops (1, 2, 4, 8 s apart).
+WHOAMI_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ class BotRunner:
         from bot.listen.poller import PollProgress
 
         self._progress = PollProgress()
-        self._brand_id = self.app.me().id
+        self._brand_id = self._whoami()
         scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True},
                                         executors={"default": _JobExecutor(self._job_threads)})
         for name, seconds, func in self._jobs():
@@ -149,6 +151,16 @@ class BotRunner:
         self._publisher_thread.start()
         log.info("bot.started", worker=self.app.worker_id, jobs=[j.id for j in scheduler.get_jobs()],
                  speed=_speed(self.app))
+
+    def _whoami(self) -> str:
+        """The brand account's id; a transient failure at start-up is retried, not fatal."""
+        for attempt in range(1, WHOAMI_TRIES):
+            try:
+                return self.app.me().id
+            except TransientError as exc:
+                log.warning("bot.whoami_retry", attempt=attempt, error=type(exc).__name__, detail=str(exc))
+                time.sleep(2.0 ** (attempt - 1))
+        return self.app.me().id  # the last try's error goes to the caller
 
     def stop(self, timeout: float = 8.0) -> None:
         """Stop taking work; wait up to `timeout` seconds for jobs in flight, then let go."""
@@ -200,8 +212,45 @@ class BotRunner:
         return jobs + self._extra
 
     def _feed_jobs(self) -> list[tuple[str, float, Callable[[], object]]]:
-        """Event-feed jobs (RSS, inbox, daily anecdote)."""
-        return []
+        """Event-feed jobs: RSS/Atom feeds, the NDJSON inbox, the daily anecdote."""
+        app, plan = self.app, self.plan
+        jobs: list[tuple[str, float, Callable[[], object]]] = []
+        if app.settings.rss_feeds:
+            seconds = plan.feed_seconds or min(60.0, float(app.settings.rss_poll_seconds))
+            jobs.append(("rss", seconds, self._rss))
+        if app.settings.inbox_dir is not None:
+            jobs.append(("inbox", plan.inbox_seconds, self._inbox))
+        jobs.append(("daily_anecdote", plan.anecdote_seconds, self._anecdote))
+        return jobs
+
+    def _rss(self) -> object:
+        from bot.feed.rss import poll_feeds
+
+        app = self.app
+        new = poll_feeds(app.engine, settings=app.settings, renderer=app.renderer, clock=app.clock,
+                         worker=app.worker_id)
+        if new:
+            app.notify_queued()
+        return new
+
+    def _inbox(self) -> object:
+        from bot.feed.ndjson import scan_inbox
+
+        app = self.app
+        result = scan_inbox(app.engine, settings=app.settings, renderer=app.renderer, clock=app.clock,
+                            worker=app.worker_id)
+        app.notify_queued()
+        return result
+
+    def _anecdote(self) -> object:
+        from bot.publish.anecdotes_job import queue_daily_anecdote
+
+        app = self.app
+        with app.session() as session:
+            post = queue_daily_anecdote(session, now=app.clock.now(), settings=app.settings, renderer=app.renderer)
+        if post is not None:
+            app.notify_queued()
+        return post
 
     def _poll(self, sources: tuple[str, ...]) -> object:
         from bot.listen.poller import MENTIONS, SEARCH, poll_mentions
