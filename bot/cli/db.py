@@ -15,11 +15,19 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision."))
     """Upgrade the database schema (SQLite or PostgreSQL) to the newest revision."""
     settings = settings_or_exit()
     upgrade(settings.database_url, revision)
-    typer.echo(f"database at revision {current_revision(make_engine(settings.database_url))}")
+    typer.echo(f"database at revision {_current(settings.database_url)}")
 
 
 @app.command("current")
 def current_cmd() -> None:
     """Print the schema revision the database is at."""
     settings = settings_or_exit()
-    typer.echo(current_revision(make_engine(settings.database_url)) or "(empty database)")
+    typer.echo(_current(settings.database_url) or "(empty database)")
+
+
+def _current(database_url: str) -> str | None:
+    engine = make_engine(database_url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
