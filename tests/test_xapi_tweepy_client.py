@@ -39,7 +39,9 @@ from bot.xapi.oauth2 import InMemoryTokenStore, OAuth2Token
 from bot.xapi.tiers import Limit
 from bot.xapi.tweepy_client import TweepyXClient
 
-RECORDED = Path(__file__).resolve().parent.parent.parent / "shared" / "xapi" / "recorded"
+_SHARED_RECORDED = Path(__file__).resolve().parent.parent.parent / "shared" / "xapi" / "recorded"
+#: ../shared when present, else the copies kept with the tests (tests/fixtures/xapi, tweepy's MIT licence).
+RECORDED = _SHARED_RECORDED if _SHARED_RECORDED.is_dir() else Path(__file__).resolve().parent / "fixtures" / "xapi"
 OAUTH1 = XCredentials(consumer_key="ck", consumer_secret="cs", access_token="1072250532645998596-at",
                       access_token_secret="ats")
 OAUTH2 = XCredentials(oauth2_user_token="old-access", oauth2_refresh_token="old-refresh",
