@@ -27,13 +27,12 @@ import structlog
 from apscheduler.executors.pool import BasePoolExecutor
 
 from bot.app import App
+from bot.credentials_health import mark_authorized, mark_unauthorized
 from bot.errors import TransientError, Unauthorized
-from bot.store.coordination import audit, counter_value, set_counter
 from bot.xapi import tiers
 
 log = structlog.get_logger()
 
-UNAUTHORIZED_FLAG = "x.unauthorized"
 #: Tries of the start-up `users/me` call when X answers 5xx, times out or drops (1, 2, 4, 8 s apart).
 WHOAMI_TRIES = 5
 
@@ -267,10 +266,7 @@ class BotRunner:
             raise Unauthorized(errors[0], status=401)
         if not errors and any(s.pages for s in result.sources):
             with app.session() as session:
-                if counter_value(session, UNAUTHORIZED_FLAG):
-                    set_counter(session, UNAUTHORIZED_FLAG, 0)
-                    audit(session, at=app.clock.now(), actor="system", action="x.credentials_ok",
-                          detail="polling works again")
+                mark_authorized(session, now=app.clock.now(), detail="polling works again")
         return result
 
     def _follow(self) -> object:
@@ -336,9 +332,7 @@ class BotRunner:
         log.error("x.unauthorized", job=name, detail=str(exc),
                   action="X refused the credentials; check X_* settings (posting and polling wait)")
         with app.session() as session:
-            if not counter_value(session, UNAUTHORIZED_FLAG):
-                audit(session, at=app.clock.now(), actor="system", action="x.unauthorized", detail=str(exc))
-            set_counter(session, UNAUTHORIZED_FLAG, 1)
+            mark_unauthorized(session, now=app.clock.now(), detail=str(exc))
 
 
 def _utc_from_ts(ts: float) -> Any:

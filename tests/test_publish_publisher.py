@@ -8,10 +8,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import ManualClock
+from bot.credentials_health import UNAUTHORIZED_FLAG
 from bot.crisis import set_crisis
 from bot.domain import PostKind, PostState
 from bot.errors import RateLimited, TransientError, Unauthorized, UsageCapExceeded
-from bot.publish.publisher import UNAUTHORIZED_FLAG, Publisher
+from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.store.coordination import counter_value
 from bot.store.db import session_scope

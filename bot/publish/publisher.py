@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
+from bot.credentials_health import mark_authorized, mark_unauthorized
 from bot.crisis import crisis_state
 from bot.domain import PostState
 from bot.errors import (
@@ -42,7 +43,7 @@ from bot.errors import (
     UsageCapExceeded,
     XApiError,
 )
-from bot.store.coordination import audit, counter_value, set_counter
+from bot.store.coordination import audit
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
 from bot.xapi import tiers
@@ -64,7 +65,6 @@ RECONCILE_SKEW = timedelta(minutes=5)
 #: How far back reconciling reads the account's timeline at most (pages of 100 posts).
 RECONCILE_MAX_PAGES = 10
 #: Counter names shared with readiness and metrics.
-UNAUTHORIZED_FLAG = "x.unauthorized"
 POSTED_COUNTER = "posts.published"
 
 
@@ -401,9 +401,7 @@ class Publisher:
         post.last_error = None
         post.updated_at = now
         session.add(post)
-        if counter_value(session, UNAUTHORIZED_FLAG):
-            set_counter(session, UNAUTHORIZED_FLAG, 0)
-            audit(session, at=now, actor="system", action="x.credentials_ok", detail="posting works again")
+        mark_authorized(session, now=now, detail="posting works again")
 
     def _finish(
         self,
@@ -507,9 +505,7 @@ class Publisher:
                 post.next_attempt_at = now + UNAUTHORIZED_RETRY
                 post.attempts = max(0, post.attempts - 1)
                 session.add(post)
-            if not counter_value(session, UNAUTHORIZED_FLAG):
-                audit(session, at=now, actor="system", action="x.unauthorized", detail=str(exc))
-            set_counter(session, UNAUTHORIZED_FLAG, 1)
+            mark_unauthorized(session, now=now, detail=str(exc))
         report.requeued.append(claim.post_id)
         report.stopped_by = "unauthorized"
         log.error("publish.unauthorized", post_id=claim.post_id, detail=str(exc),

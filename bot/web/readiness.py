@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
+from bot.credentials_health import UNAUTHORIZED_FLAG
 from bot.errors import NotOnTier
 from bot.store.coordination import counter_value
 from bot.store.models import Cursor
@@ -24,7 +25,7 @@ from bot.xapi.budget import NEVER
 if TYPE_CHECKING:
     from bot.app import App
 
-UNAUTHORIZED_COUNTER = "x.unauthorized"
+UNAUTHORIZED_COUNTER = UNAUTHORIZED_FLAG
 MENTIONS_CURSOR_PREFIX = "mentions"
 #: Before the first successful poll, how long after start-up the poll check still passes.
 STARTUP_GRACE = timedelta(minutes=5)
