@@ -52,6 +52,18 @@ class TestQueuePage:
         assert f'action="/queue/posts/{ids["scheduled"]}/approve"' not in page
         assert 'value="2026-03-01T14:00"' in page  # the edit form's local time
 
+    def test_deferred_posts_say_why_and_until_when(self, bot: App, editor: TestClient) -> None:
+        """A post the quota could not cover tells the PR team the reason and the new time."""
+        ids = _queue(bot)
+        with bot.session() as session:
+            post = session.get(Post, ids["scheduled"])
+            assert post is not None
+            post.deferred_reason = "quota: 0 post(s) left for 3 due"
+            post.next_attempt_at = bot.clock.now() + timedelta(hours=5)
+            session.add(post)
+        page = editor.get("/queue").text
+        assert "deferred: quota: 0 post(s) left for 3 due (until 2026-03-01 18:00 CET)" in page
+
     def test_dead_letters_show_their_reason(self, bot: App, editor: TestClient) -> None:
         """Open dead letters are listed with the reason and the (escaped) raw input."""
         with bot.session() as session:
