@@ -20,12 +20,19 @@ from bot.store.models import Author, FollowDecision
 log = structlog.get_logger()
 
 
-def _lock_author(session: Session, author_id: str) -> None:
-    """Serialise decisions about one author across processes (PostgreSQL; SQLite writes are serial already)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        key = zlib.crc32(f"follow:{author_id}".encode())
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+def _lock_authors(session: Session, author_ids: Sequence[str]) -> None:
+    """Serialise decisions about these authors across processes (PostgreSQL; SQLite writes are serial already).
+
+    One statement for the whole page, taking the locks in ascending key order (so two processes
+    locking overlapping pages cannot deadlock).
+    """
+    if session.get_bind().dialect.name != "postgresql" or not author_ids:
+        return
+    keys = sorted({zlib.crc32(f"follow:{a}".encode()) for a in author_ids})
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ks"),
+        {"keys": keys},
+    )
 
 
 def existing_decision(session: Session, author_id: str) -> FollowDecision | None:
@@ -63,8 +70,7 @@ def record_follow_decisions(
         first.setdefault(c.author_id, c)
     if not first:
         return []
-    for author_id in sorted(first):
-        _lock_author(session, author_id)
+    _lock_authors(session, list(first))
     ids = list(first)
     decided = set(session.exec(select(FollowDecision.author_id).where(col(FollowDecision.author_id).in_(ids))))
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_(ids)))}
