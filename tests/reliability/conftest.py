@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from bot.sandbox.constants import (
     SANDBOX_ACCESS_TOKEN,
@@ -135,6 +136,14 @@ class BotProcess:
             self.proc.wait(10)
         if not self._log.closed:
             self._log.close()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """An engine on the test's migrated SQLite file (`sqlite_url`), disposed at the end."""
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

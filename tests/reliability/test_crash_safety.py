@@ -19,7 +19,7 @@ from bot.publish.queue import enqueue_post
 from bot.sandbox.config import FaultSettings, SandboxConfig
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.testing import SandboxAdmin
-from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.fake import FakeXClient
@@ -30,13 +30,11 @@ KILLS = 10
 LEASE_SECONDS = 15  # the smallest PUBLISH_LEASE_SECONDS: longer than one X call with its timeout
 
 
-def _queue(url: str) -> list[str]:
+def _queue(engine: Engine) -> list[str]:
     texts = [f"Crash-safety check {i:03d}: the kettle is on and the log is honest." for i in range(POSTS)]
-    engine = make_engine(url)
     with session_scope(engine) as session:
         for body in texts:
             enqueue_post(session, texts=[body], now=datetime.now(UTC), kind=PostKind.MANUAL)
-    engine.dispose()
     return texts
 
 
@@ -57,18 +55,18 @@ def _wait_for_a_call_in_flight(server: SandboxServer, engine: Engine) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_never_loses_or_doubles_a_post(tmp_path: Path, processes: list[BotProcess]) -> None:
-    """200 queued posts, 12 SIGKILLs mid-publishing and restarts: each text is on X once, each post `posted` once."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    upgrade(url)
-    texts = _queue(url)
+def test_sigkill_at_random_moments_never_loses_or_doubles_a_post(
+    sqlite_url: str, sqlite_engine: Engine, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    """200 queued posts, 10 SIGKILLs mid-publishing and restarts: each text is on X once, each post `posted` once."""
+    url, engine = sqlite_url, sqlite_engine
+    texts = _queue(engine)
     # The sandbox survives the bot's deaths. Its 50 ms latency comes after the tweet is created, which opens
     # a window between "X has the tweet" and "the database knows it": the case reconciliation is for.
     config = SandboxConfig(tier="enterprise", scenario="quiet", faults=FaultSettings(latency_ms=50))
     server = SandboxServer(config, SystemClock()).start()
     admin = SandboxAdmin(server.url)
     env = bot_env(url, server.url, "enterprise", PUBLISH_LEASE_SECONDS=str(LEASE_SECONDS), FOLLOW_ENABLED="false")
-    engine = make_engine(url)
     rng = random.Random(20260301)
     log = tmp_path / "bot.log"
     try:
@@ -99,7 +97,6 @@ def test_sigkill_at_random_moments_never_loses_or_doubles_a_post(tmp_path: Path,
         outcomes = Counter(a.outcome for a in session.exec(select(PostAttempt)))
         unfinished = session.exec(select(func.count()).select_from(PostAttempt)
                                   .where(col(PostAttempt.finished_at).is_(None))).one()
-    engine.dispose()
     assert {p.state for p in posts} == {PostState.POSTED.value}
     by_id = {t["id"]: t["text"] for t in tweets}
     assert sorted(p.tweet_id or "" for p in posts) == sorted(by_id)

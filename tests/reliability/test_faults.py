@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,16 @@ POSTS = 40
 MENTIONS = 60
 
 
+@pytest.fixture
+def bot_apps() -> Iterator[list[App]]:
+    """Apps a test builds: their HTTP sessions and database pools are closed at the end."""
+    made: list[App] = []
+    yield made
+    for app in made:
+        app.x.close()  # a TweepyXClient
+        app.engine.dispose()
+
+
 def _queue(app: App, texts: list[str]) -> None:
     with app.session() as session:
         for body in texts:
@@ -51,7 +62,9 @@ def _mention(admin: SandboxAdmin, i: int) -> str:
 
 
 @pytest.mark.slow
-def test_every_post_once_and_every_mention_once_through_5xx_timeouts_drops_and_429s(tmp_path: Path) -> None:
+def test_every_post_once_and_every_mention_once_through_5xx_timeouts_drops_and_429s(
+    tmp_path: Path, bot_apps: list[App]
+) -> None:
     """5 % 5xx, 2 % timeouts, 2 % dropped connections and a 429 burst: nothing lost, nothing doubled."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
@@ -61,6 +74,7 @@ def test_every_post_once_and_every_mention_once_through_5xx_timeouts_drops_and_4
     server = SandboxServer(SandboxConfig(tier="enterprise", scenario="quiet", seed=11, faults=faults), clock).start()
     admin = SandboxAdmin(server.url)
     app = App(sandbox_settings(url, server.url, "enterprise"), clock=clock)
+    bot_apps.append(app)
     texts = [f"Fault drill {i:02d}: launch window holds, crew fine." for i in range(POSTS)]
     _queue(app, texts[: POSTS // 2])
     expected = {_mention(admin, i) for i in range(MENTIONS // 2)}
@@ -98,7 +112,9 @@ def test_every_post_once_and_every_mention_once_through_5xx_timeouts_drops_and_4
 
 
 @pytest.mark.slow
-def test_revoked_token_stops_posting_loudly_keeps_the_queue_and_resumes_when_restored(tmp_path: Path) -> None:
+def test_revoked_token_stops_posting_loudly_keeps_the_queue_and_resumes_when_restored(
+    tmp_path: Path, bot_apps: list[App]
+) -> None:
     """401 from X: an error log and audit row, `x.unauthorized` = 1, posts kept queued; restored credentials resume."""
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     upgrade(url)
@@ -106,6 +122,7 @@ def test_revoked_token_stops_posting_loudly_keeps_the_queue_and_resumes_when_res
     server = SandboxServer(SandboxConfig(tier="enterprise", scenario="quiet"), clock).start()
     admin = SandboxAdmin(server.url)
     app = App(sandbox_settings(url, server.url, "enterprise"), clock=clock)
+    bot_apps.append(app)
     runner = BotRunner(app)
 
     def flag() -> int:
