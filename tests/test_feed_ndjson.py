@@ -190,7 +190,7 @@ class TestScanInbox:
         assert inbox is not None
         inbox.mkdir()
         for n in range(12):
-            (inbox / f"f{n:02}.ndjson").write_text(_line(f"e{n}") + "\n", encoding="utf-8")
+            (inbox / f"f{n:02}.ndjson").write_text(_line(f"e{n}", subject=f"ice patch {n}") + "\n", encoding="utf-8")
         handled: list[list[str]] = [[], []]
         barrier = threading.Barrier(2)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import structlog
@@ -208,13 +208,49 @@ def _take_over_failed(session: Session, event: Event, now: datetime) -> EventRow
     return row
 
 
+#: X refuses a post identical to a recent one of the account; look this far back.
+DUPLICATE_WINDOW = timedelta(days=7)
+#: How many further variants to try when the rotated one repeats a recent post.
+MAX_VARIANT_TRIES = 8
+
+
+def _repeats_recent_post(session: Session, text: str, now: datetime) -> bool:
+    """Whether `text` is already out (or on its way) in the duplicate window."""
+    stmt = select(Post.id).where(
+        col(Post.text) == text,
+        col(Post.state).notin_([PostState.FAILED.value, PostState.CANCELLED.value]),
+        col(Post.created_at) >= now - DUPLICATE_WINDOW,
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
+def render_fresh(session: Session, event: Event, *, now: datetime, renderer: Renderer, settings: Settings
+                 ) -> RenderedPost:
+    """Render the rotated variant; if it repeats a recent post, the next variants, so X never sees a duplicate.
+
+    `ValidationError` when every variant repeats a recent post (X would refuse it).
+    """
+    rotation = rotation_for(session, event.type)
+    first = renderer.render_event(event, rotation=rotation, locale=settings.locale)
+    rendered = first
+    for step in range(1, MAX_VARIANT_TRIES + 1):
+        if not _repeats_recent_post(session, rendered.texts[0], now):
+            return rendered
+        rendered = renderer.render_event(event, rotation=rotation + step, locale=settings.locale)
+        if rendered.variant == first.variant:
+            break  # every variant tried
+    raise ValidationError(
+        f"every variant of {first.template} repeats a post of the last {DUPLICATE_WINDOW.days} days, "
+        "which X refuses as duplicate content; add a variant or vary the event's data"
+    )
+
+
 def _render_and_queue(
     session: Session, row: EventRow, event: Event, *, now: datetime, renderer: Renderer, settings: Settings
 ) -> IngestResult:
     try:
         with session.begin_nested():
-            rendered = renderer.render_event(event, rotation=rotation_for(session, event.type),
-                                             locale=settings.locale)
+            rendered = render_fresh(session, event, now=now, renderer=renderer, settings=settings)
             posts = enqueue_post(
                 session,
                 texts=rendered.texts,
