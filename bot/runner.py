@@ -29,7 +29,9 @@ from apscheduler.executors.pool import BasePoolExecutor
 from bot.app import App
 from bot.credentials_health import mark_authorized, mark_unauthorized
 from bot.errors import TransientError, Unauthorized
+from bot.settings import Settings
 from bot.xapi import tiers
+from bot.xapi.budget import BudgetKeeper
 
 log = structlog.get_logger()
 
@@ -99,6 +101,20 @@ class JobThreads(Executor):
 class _JobExecutor(BasePoolExecutor):  # type: ignore[misc]  # APScheduler ships no type hints
     def __init__(self, pool: JobThreads) -> None:
         super().__init__(pool)
+
+
+#: On pay-per-use, the share of PAYG_DAILY_BUDGET each poller may spend.
+PAYG_POLL_SHARES = {tiers.SEARCH_RECENT: 0.6, tiers.GET_MENTIONS: 0.4}
+
+
+def poll_seconds(settings: Settings, budget: BudgetKeeper, endpoint: str, *, share: float) -> float:
+    """Seconds between polls of `endpoint`: `share` of its rate limit, and on payg what the daily budget pays for."""
+    seconds = budget.poll_interval(endpoint, share=share)
+    price = tiers.PAYG_PRICES.get(endpoint, 0.0)
+    if settings.x_tier == "payg" and price > 0:
+        affordable_calls = settings.payg_daily_budget * PAYG_POLL_SHARES.get(endpoint, 0.5) / price
+        seconds = max(seconds, 86400 / affordable_calls)
+    return seconds
 
 
 def _speed(app: App) -> float:
@@ -197,10 +213,10 @@ class BotRunner:
         budget = app.budget
         jobs: list[tuple[str, float, Callable[[], object]]] = []
         if budget.remaining(tiers.GET_MENTIONS) is not None:
-            seconds = plan.mentions_seconds or budget.poll_interval(tiers.GET_MENTIONS, share=0.9)
+            seconds = plan.mentions_seconds or poll_seconds(app.settings, budget, tiers.GET_MENTIONS, share=0.9)
             jobs.append(("poll_mentions", seconds, lambda: self._poll(("mentions",))))
         if budget.remaining(tiers.SEARCH_RECENT) is not None:
-            seconds = plan.search_seconds or budget.poll_interval(tiers.SEARCH_RECENT, share=0.95)
+            seconds = plan.search_seconds or poll_seconds(app.settings, budget, tiers.SEARCH_RECENT, share=0.95)
             jobs.append(("poll_search", seconds, lambda: self._poll(("search",))))
         jobs += [
             ("follow", plan.follow_seconds, self._follow),

@@ -94,6 +94,7 @@ class Settings:
     crisis_ratio: float = 4.0
     retrain_min_new_labels: int = 50
     publish_lease_seconds: int = 120  # a claimed post stays ours this long; must outlast one X call
+    payg_daily_budget: float = 20.0  # USD a day that polling may cost on the pay-per-use tier
     sandbox: bool = False
 
     @property
@@ -310,8 +311,11 @@ def load_settings(
         publish_lease_seconds=_int(
             "PUBLISH_LEASE_SECONDS", get("PUBLISH_LEASE_SECONDS", "120"), problems, lo=15, hi=3600
         ),
+        payg_daily_budget=_float("PAYG_DAILY_BUDGET", get("PAYG_DAILY_BUDGET", "20"), problems),
         sandbox=sandbox,
     )
+    if settings.payg_daily_budget <= 0 and not any(p.startswith("PAYG_DAILY_BUDGET") for p in problems):
+        problems.append("PAYG_DAILY_BUDGET: must be a positive number of US dollars")
     if problems:
         raise ConfigError(problems)
     return settings

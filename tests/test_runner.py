@@ -94,3 +94,22 @@ def test_complaint_storm_end_to_end_on_basic(sqlite_url: str) -> None:
         assert promo.state == PostState.HELD
         assert session.exec(select(func.count()).select_from(TriageItem)).one() == len(items)
     assert app.budget.count_429 == 0, "the budget keeper never lets a request be refused"
+
+
+@pytest.mark.parametrize(("tier", "budget_usd", "search", "mentions"), [
+    ("basic", 20.0, 15.79, 100.0),   # the rate limit decides
+    ("payg", 20.0, 36.0, 10.8),      # the money decides: $12 of search and $8 of mentions a day
+    ("payg", 1000.0, 3.16, 3.33),    # a large budget: the rate limit again
+])
+def test_poll_intervals_follow_the_rate_limit_and_the_payg_budget(
+    tier: str, budget_usd: float, search: float, mentions: float
+) -> None:
+    from bot.clock import ManualClock
+    from bot.runner import poll_seconds
+    from bot.xapi import tiers
+    from bot.xapi.budget import BudgetKeeper
+
+    settings = Settings(x_tier=tier, payg_daily_budget=budget_usd, template_dir=REPO / "templates")
+    budget = BudgetKeeper(tier, ManualClock(datetime(2026, 3, 1, tzinfo=UTC)))
+    assert poll_seconds(settings, budget, tiers.SEARCH_RECENT, share=0.95) == pytest.approx(search, abs=0.01)
+    assert poll_seconds(settings, budget, tiers.GET_MENTIONS, share=0.9) == pytest.approx(mentions, abs=0.01)
