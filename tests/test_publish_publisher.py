@@ -217,3 +217,21 @@ def test_quota_shortfall_defers_low_priority_posts_with_a_reason(engine: Engine,
         deferred = session.get(Post, report.deferred[0])
         assert deferred is not None
         assert "quota" in (deferred.deferred_reason or "")
+
+
+def test_a_post_left_by_a_dead_process_of_this_host_is_settled_without_waiting(
+    engine: Engine, clock: ManualClock
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    x = FakeXClient(brand_id=BRAND, clock=clock)
+    [pid] = _queue(engine, clock, "killed mid-call")
+    assert _publisher(engine, x, clock, worker=f"{socket.gethostname()}:{dead.pid}")._claim_next() is not None
+    report = _publisher(engine, x, clock, worker="restarted").run_once()  # no clock advance: lease still valid
+    assert report.requeued == [pid]
+    assert report.posted == [pid]
+    assert len(x.posted) == 1

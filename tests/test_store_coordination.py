@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -33,6 +37,23 @@ class TestLease:
             acquire_lease(s, name="poll", owner="a", ttl_seconds=60, now=clock.now())
             release_lease(s, name="poll", owner="a")
             assert acquire_lease(s, name="poll", owner="b", ttl_seconds=60, now=clock.now()) is True
+
+    def test_a_crashed_process_of_this_host_is_superseded_at_once(self, engine: Engine, clock: ManualClock) -> None:
+        """A restarted bot need not wait for its dead predecessor's lease to expire."""
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        here = socket.gethostname()
+        with Session(engine) as s:
+            assert acquire_lease(s, name="poll", owner=f"{here}:{dead.pid}", ttl_seconds=300, now=clock.now())
+            assert acquire_lease(s, name="poll", owner=f"{here}:{os.getpid()}", ttl_seconds=300, now=clock.now())
+
+    def test_a_live_or_remote_holder_keeps_its_lease(self, engine: Engine, clock: ManualClock) -> None:
+        here = socket.gethostname()
+        with Session(engine) as s:
+            assert acquire_lease(s, name="a", owner=f"{here}:{os.getppid()}", ttl_seconds=300, now=clock.now())
+            assert not acquire_lease(s, name="a", owner=f"{here}:{os.getpid()}", ttl_seconds=300, now=clock.now())
+            assert acquire_lease(s, name="b", owner="other-host:12345", ttl_seconds=300, now=clock.now())
+            assert not acquire_lease(s, name="b", owner=f"{here}:{os.getpid()}", ttl_seconds=300, now=clock.now())
 
 
 class TestCounters:

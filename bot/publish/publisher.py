@@ -43,7 +43,7 @@ from bot.errors import (
     UsageCapExceeded,
     XApiError,
 )
-from bot.store.coordination import audit
+from bot.store.coordination import audit, dead_local_owner
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
 from bot.xapi import tiers
@@ -121,6 +121,12 @@ def _ready_candidates(session: Session, now: datetime, limit: int) -> list[Post]
     return ready
 
 
+def _abandoned(post: Post, now: datetime) -> bool:
+    """A `publishing` post whose lease expired, or whose owner was a process of this host that died."""
+    expired = post.lease_until is None or post.lease_until < now
+    return expired or dead_local_owner(post.lease_owner or "")
+
+
 @dataclass(frozen=True)
 class _Claim:
     post_id: int
@@ -181,9 +187,8 @@ class Publisher:
         """Settle posts left in `publishing` by a process that died (lease expired)."""
         now = self._clock.now()
         with session_scope(self._engine) as session:
-            stale = list(session.exec(
-                select(Post).where(col(Post.state) == PostState.PUBLISHING.value, col(Post.lease_until) < now)
-            ))
+            stale = [p for p in session.exec(select(Post).where(col(Post.state) == PostState.PUBLISHING.value))
+                     if _abandoned(p, now)]
             if not stale:
                 return
             stale_ids = [p.id for p in stale if p.id is not None]
@@ -228,7 +233,7 @@ class Publisher:
         now = self._clock.now()
         with session_scope(self._engine) as session:
             post = session.get(Post, post_id)
-            if post is None or post.state != PostState.PUBLISHING or (post.lease_until and post.lease_until >= now):
+            if post is None or post.state != PostState.PUBLISHING or not _abandoned(post, now):
                 return
             attempt = session.exec(
                 select(PostAttempt).where(PostAttempt.post_id == post_id).order_by(col(PostAttempt.id).desc())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -17,11 +19,15 @@ def acquire_lease(session: Session, *, name: str, owner: str, ttl_seconds: float
     The conditional UPDATE makes this safe for several processes on one PostgreSQL database.
     """
     until = now + timedelta(seconds=ttl_seconds)
+    holder = session.get(Lease, name)
+    dead = holder is not None and holder.owner != owner and dead_local_owner(holder.owner)
     result = session.execute(
         update(Lease)
         .where(col(Lease.name) == name)
-        .where((col(Lease.owner) == owner) | (col(Lease.until) < now))
+        .where((col(Lease.owner) == owner) | (col(Lease.until) < now)
+               | ((col(Lease.owner) == (holder.owner if holder else "")) & dead))
         .values(owner=owner, until=until)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:  # type: ignore[attr-defined]
         session.commit()
@@ -36,6 +42,24 @@ def acquire_lease(session: Session, *, name: str, owner: str, ttl_seconds: float
         session.rollback()
         return False
     return True
+
+
+def dead_local_owner(owner: str) -> bool:
+    """Whether `owner` ("host:pid", see `App.worker_id`) is a process of this host that no longer runs.
+
+    A bot restarted after a crash takes its predecessor's leases at once instead of waiting
+    for them to expire; owners on other hosts are only ever superseded by expiry.
+    """
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def release_lease(session: Session, *, name: str, owner: str) -> None:
