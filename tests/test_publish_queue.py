@@ -127,3 +127,10 @@ class TestChanges:
         cancel_post(session, gone.id or 0, actor="ed", now=clock.now())
         session.commit()
         assert [p.text for p in list_posts(session)] == ["sooner", "later"]
+
+
+@pytest.mark.parametrize("text", ["caf\udce9 ouvert", "nul\x00byte", "\ud800"])
+def test_text_that_is_not_valid_unicode_is_refused_with_a_reason(session: Session, clock: ManualClock,
+                                                                 text: str) -> None:
+    with pytest.raises(ValidationError, match="not valid UTF-8"):
+        enqueue_post(session, texts=[text], now=clock.now(), kind=PostKind.MANUAL)

@@ -40,6 +40,9 @@ def validate_text(text: str) -> str:
     body = text.strip()
     if not body:
         raise ValidationError("a post cannot be empty")
+    bad = next((c for c in body if 0xD800 <= ord(c) <= 0xDFFF or c == "\x00"), None)
+    if bad is not None:
+        raise ValidationError(f"the text holds {bad!r}, which is not valid UTF-8 text; check the input's encoding")
     length = weighted_length(body)
     if length > MAX_WEIGHTED_LENGTH:
         raise ValidationError(f"{length} weighted characters > {MAX_WEIGHTED_LENGTH}; shorten it or post a thread")
