@@ -25,6 +25,7 @@ from bot.clock import ManualClock
 from bot.follow.executor import execute_follows
 from bot.listen.poller import MENTIONS, SEARCH, PollProgress, poll_mentions
 from bot.publish.publisher import publish_due
+from bot.runner import poll_seconds
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
 from bot.store.coordination import counter_value
@@ -85,9 +86,9 @@ def simulate(
                                brand_user_id=brand_id)
 
         if budget.remaining(tiers.GET_MENTIONS) is not None:  # the same intervals as BotRunner._jobs
-            jobs["poll_mentions"] = (budget.poll_interval(tiers.GET_MENTIONS, share=0.9), poll(MENTIONS))
+            jobs["poll_mentions"] = (poll_seconds(app.settings, budget, tiers.GET_MENTIONS, share=0.9), poll(MENTIONS))
         if budget.remaining(tiers.SEARCH_RECENT) is not None:
-            jobs["poll_search"] = (budget.poll_interval(tiers.SEARCH_RECENT, share=0.95), poll(SEARCH))
+            jobs["poll_search"] = (poll_seconds(app.settings, budget, tiers.SEARCH_RECENT, share=0.95), poll(SEARCH))
         jobs["follow"] = (60.0, lambda: execute_follows(engine=app.engine, x=app.x, budget=budget, clock=clock,
                                                         settings=app.settings, brand_user_id=brand_id,
                                                         worker_id="sim"))
