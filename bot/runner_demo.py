@@ -40,9 +40,16 @@ def sample_events(app: App) -> list[dict[str, Any]]:
     return events
 
 
-def demo_event(sample: dict[str, Any], *, number: int, now: datetime) -> dict[str, Any]:
-    """Sample `sample` as demo event `number` (a fresh id and time, so it is a new event)."""
-    return {**sample, "id": f"demo-{sample.get('type', 'event')}-{number}", "source": "demo",
+def demo_event(sample: dict[str, Any], *, number: int, now: datetime, cycle: int = 0) -> dict[str, Any]:
+    """Sample `sample` as demo event `number` (a fresh id and time, so it is a new event).
+
+    On the sample's `cycle`-th reuse its whole-number fields move on by `cycle` (sol 24, 25, …),
+    so the demo keeps saying new things instead of running into X's duplicate-content rule.
+    """
+    data = sample.get("data")
+    if isinstance(data, dict) and cycle:
+        data = {k: v + cycle % 50 if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()}
+    return {**sample, "data": data, "id": f"demo-{sample.get('type', 'event')}-{number}", "source": "demo",
             "occurred_at": now.isoformat()}
 
 
@@ -66,8 +73,9 @@ def push_demo_event(app: App, number: int) -> None:
     if not samples:
         return
     sample = samples[number % len(samples)]
+    event = demo_event(sample, number=number, now=app.clock.now(), cycle=number // len(samples))
     with app.session() as session:
-        result = accept_event(session, demo_event(sample, number=number, now=app.clock.now()), source="demo",
+        result = accept_event(session, event, source="demo",
                               now=app.clock.now(), renderer=app.renderer, settings=app.settings)
     log.info("demo.event", event_id=result.event_id, status=str(result.status), reason=result.reason)
     app.notify_queued()
