@@ -262,7 +262,8 @@ class BotRunner:
 
         app = self.app
         with app.session() as session:
-            post = queue_daily_anecdote(session, now=app.clock.now(), settings=app.settings, renderer=app.renderer)
+            post = queue_daily_anecdote(session, now=app.clock.now(), settings=app.settings, renderer=app.renderer,
+                                        at_local=app.settings.anecdote_time)
         if post is not None:
             app.notify_queued()
         return post

@@ -95,6 +95,7 @@ class Settings:
     retrain_min_new_labels: int = 50
     publish_lease_seconds: int = 120  # a claimed post stays ours this long; must outlast one X call
     payg_daily_budget: float = 20.0  # USD a day that polling may cost on the pay-per-use tier
+    anecdote_time: str = "09:00"  # local time (TIMEZONE) of the daily anecdote
     sandbox: bool = False
 
     @property
@@ -153,6 +154,15 @@ def _float(name: str, value: str, problems: list[str]) -> float:
     except ValueError:
         problems.append(f"{name}: expected a number, got {value!r}")
         return 0.0
+
+
+def _clock_time(name: str, value: str, problems: list[str]) -> str:
+    """`HH:MM` (24-hour) as given, or a problem."""
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60):
+        problems.append(f"{name}: expected a time of day HH:MM (24-hour), got {value!r}")
+        return "09:00"
+    return f"{int(hours):02}:{minutes}"
 
 
 def _hide_password(url: str) -> str:
@@ -312,6 +322,7 @@ def load_settings(
             "PUBLISH_LEASE_SECONDS", get("PUBLISH_LEASE_SECONDS", "120"), problems, lo=15, hi=3600
         ),
         payg_daily_budget=_float("PAYG_DAILY_BUDGET", get("PAYG_DAILY_BUDGET", "20"), problems),
+        anecdote_time=_clock_time("ANECDOTE_TIME", get("ANECDOTE_TIME", "09:00"), problems),
         sandbox=sandbox,
     )
     if settings.payg_daily_budget <= 0 and not any(p.startswith("PAYG_DAILY_BUDGET") for p in problems):

@@ -318,3 +318,15 @@ class TestLenientForms:
     def test_api_x_com_is_live_and_needs_credentials(self) -> None:
         with pytest.raises(ConfigError, match="X credentials"):
             load_settings({"X_API_BASE_URL": "https://api.x.com", "TEMPLATE_DIR": str(TEMPLATES)}, env_file=None)
+
+
+class TestAnecdoteTime:
+    def test_default_and_a_given_time(self) -> None:
+        assert load_settings({"TEMPLATE_DIR": str(TEMPLATES)}, env_file=None, sandbox=True).anecdote_time == "09:00"
+        given = load_settings({"TEMPLATE_DIR": str(TEMPLATES), "ANECDOTE_TIME": "7:30"}, env_file=None, sandbox=True)
+        assert given.anecdote_time == "07:30"
+
+    @pytest.mark.parametrize("value", ["25:00", "9", "09:5", "noon"])
+    def test_a_bad_time_is_a_problem(self, value: str) -> None:
+        with pytest.raises(ConfigError, match="ANECDOTE_TIME: expected a time of day HH:MM"):
+            load_settings({"TEMPLATE_DIR": str(TEMPLATES), "ANECDOTE_TIME": value}, env_file=None, sandbox=True)
