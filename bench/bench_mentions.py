@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import STORES, Figure, arguments, database, report, sandbox_settings
+from common import STORES, Figure, arguments, database, report
 
 from bot.classify.detector import Detector
 from bot.clock import ManualClock
@@ -36,6 +36,7 @@ from bot.sandbox.config import SandboxConfig
 from bot.sandbox.scenarios import DEFAULT_MIX
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import BRAND_USER_ID
+from bot.sandbox.testing import sandbox_settings
 from bot.store.db import make_engine
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import TweetPage

@@ -31,7 +31,6 @@ from bot.sandbox.constants import (  # noqa: E402
     SANDBOX_CONSUMER_KEY,
     SANDBOX_CONSUMER_SECRET,
 )
-from bot.settings import Settings, XCredentials  # noqa: E402
 from bot.store.db import make_engine, upgrade  # noqa: E402
 
 #: Scratch space in RAM where there is one: the simulated days measure the bot, not the disk's fsync.
@@ -118,19 +117,6 @@ def database(store: str, workdir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def sandbox_settings(database_url: str, sandbox_url: str, tier: str, **changes: object) -> Settings:
-    """Bot settings pointed at a sandbox, with its documented OAuth 1.0a credentials."""
-    return Settings(
-        database_url=database_url,
-        x_api_base_url=sandbox_url,
-        x_tier=tier,
-        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
-                                 SANDBOX_ACCESS_TOKEN_SECRET),
-        template_dir=REPO / "templates",
-        sandbox=True,
-    ).with_overrides(**changes)
 
 
 def sandbox_env(database_url: str, sandbox_url: str, tier: str, **extra: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common import sandbox_settings
 from sqlmodel import Session, col, select
 
 from bot.app import App
@@ -28,6 +27,7 @@ from bot.publish.publisher import publish_due
 from bot.runner import poll_seconds
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
+from bot.sandbox.testing import sandbox_settings
 from bot.store.coordination import counter_value
 from bot.store.models import Mention, Post, TriageItem
 from bot.xapi import tiers

@@ -173,7 +173,7 @@ def _hide_password(url: str) -> str:
     return url.replace(f":{parsed.password}@", ":***@", 1)
 
 
-def _default_template_dir() -> Path:
+def default_template_dir() -> Path:
     """`./templates` when it exists, else the templates shipped next to the `bot` package."""
     here = Path("templates")
     return here if here.is_dir() else Path(__file__).resolve().parent.parent / "templates"
@@ -269,7 +269,7 @@ def load_settings(
     web_port = _int("WEB_PORT", get("WEB_PORT", str(d.web_port)), problems, lo=0, hi=65535)
     skew = _int("WEBHOOK_MAX_SKEW_SECONDS", get("WEBHOOK_MAX_SKEW_SECONDS", "300"), problems, lo=1, hi=86400)
 
-    template_dir = Path(get("TEMPLATE_DIR", str(_default_template_dir())))
+    template_dir = Path(get("TEMPLATE_DIR", str(default_template_dir())))
     if not template_dir.is_dir():
         problems.append(f"TEMPLATE_DIR: directory does not exist: {str(template_dir)!r}")
 

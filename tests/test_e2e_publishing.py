@@ -24,15 +24,8 @@ from bot.feed.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.publish.queue import approve_post
 from bot.runner import BotRunner, JobPlan
 from bot.sandbox.config import SandboxConfig
-from bot.sandbox.constants import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
-)
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.testing import SandboxAdmin
-from bot.settings import Settings, XCredentials
+from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.store.models import DeadLetter, Post
 from bot.web.app import create_web_app
 
@@ -46,12 +39,8 @@ class Bot:
     def __init__(self, sqlite_url: str) -> None:
         clock = SystemClock()
         self.sandbox = SandboxServer(SandboxConfig(tier="basic", scenario="quiet"), clock).start()
-        settings = Settings(
-            database_url=sqlite_url, x_api_base_url=self.sandbox.url, x_tier="basic",
-            credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
-                                     SANDBOX_ACCESS_TOKEN_SECRET),
-            template_dir=REPO / "templates", webhook_secret=SECRET, session_secret="s" * 32, sandbox=True,
-        )
+        settings = sandbox_settings(sqlite_url, self.sandbox.url, "basic", webhook_secret=SECRET,
+                                    session_secret="s" * 32)
         self.app = App(settings, clock=clock)
         self.runner = BotRunner(self.app, plan=JobPlan(publish_seconds=0.2))
         self.runner.start()

@@ -16,15 +16,10 @@ from bot.listen.poller import SEARCH, PollProgress, poll_mentions
 from bot.publish.queue import enqueue_post
 from bot.runner import BotRunner, JobPlan
 from bot.sandbox.config import SandboxConfig
-from bot.sandbox.constants import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
-)
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import BRAND_USER_ID
-from bot.settings import Settings, XCredentials
+from bot.sandbox.testing import sandbox_settings
+from bot.settings import Settings
 from bot.store.models import CrisisChange, FollowDecision, Mention, Post, TriageItem
 from bot.triage.queue import list_items
 
@@ -33,16 +28,7 @@ SPEED = 180.0  # three simulated minutes per real second: the storm starts after
 
 
 def _settings(url: str, sandbox_url: str, tier: str) -> Settings:
-    return Settings(
-        database_url=url,
-        x_api_base_url=sandbox_url,
-        x_tier=tier,
-        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
-                                 SANDBOX_ACCESS_TOKEN_SECRET),
-        template_dir=REPO / "templates",
-        crisis_min_complaints=15,
-        sandbox=True,
-    )
+    return sandbox_settings(url, sandbox_url, tier, crisis_min_complaints=15)
 
 
 def _sandbox_mention_ids(server: SandboxServer, until: datetime) -> set[str]:

@@ -16,6 +16,8 @@ from bot.xapi.transport import TWITTER_API, GatewayAdapter
 if TYPE_CHECKING:
     import tweepy
 
+    from bot.settings import Settings
+
 
 def sandbox_adapter(base_url: str, *, timeout: float = 5.0) -> GatewayAdapter:
     """A requests adapter that sends `https://api.twitter.com/...` to `base_url` instead."""
@@ -96,3 +98,18 @@ class SandboxAdmin:
 
     def close(self) -> None:
         self._session.close()
+
+
+def sandbox_settings(database_url: str, sandbox_url: str, tier: str = "basic", **changes: Any) -> Settings:
+    """Bot settings pointed at a sandbox, with its documented OAuth 1.0a credentials (tests, benchmarks)."""
+    from bot.settings import Settings, XCredentials, default_template_dir
+
+    return Settings(
+        database_url=database_url,
+        x_api_base_url=sandbox_url,
+        x_tier=tier,
+        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
+                                 SANDBOX_ACCESS_TOKEN_SECRET),
+        template_dir=default_template_dir(),
+        sandbox=True,
+    ).with_overrides(**changes)

@@ -22,7 +22,6 @@ from bot.sandbox.constants import (
     SANDBOX_CONSUMER_KEY,
     SANDBOX_CONSUMER_SECRET,
 )
-from bot.settings import Settings, XCredentials
 from bot.store.db import make_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,19 +44,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def sandbox_settings(database_url: str, sandbox_url: str, tier: str, **changes: Any) -> Settings:
-    """In-process bot settings for a sandbox (its documented OAuth 1.0a credentials)."""
-    return Settings(
-        database_url=database_url,
-        x_api_base_url=sandbox_url,
-        x_tier=tier,
-        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
-                                 SANDBOX_ACCESS_TOKEN_SECRET),
-        template_dir=REPO / "templates",
-        **changes,
-    )
 
 
 def bot_env(database_url: str, sandbox_url: str, tier: str, **extra: str) -> dict[str, str]:

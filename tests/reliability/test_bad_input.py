@@ -20,13 +20,13 @@ from bot.clock import ManualClock, SystemClock
 from bot.listen.poller import MENTIONS, PollProgress, poll_mentions
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.testing import SandboxAdmin
+from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.settings import Settings
 from bot.store.models import Author, Classification, Mention, Post
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.fake import FakeXClient
 from bot.xapi.tweepy_client import TweepyXClient
-from tests.reliability.conftest import BRANDBOT, REPO, sandbox_settings
+from tests.reliability.conftest import BRANDBOT, REPO
 
 BRAND = "1000"
 DETECTOR = Detector.default()

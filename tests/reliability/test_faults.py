@@ -19,11 +19,11 @@ from bot.publish.queue import enqueue_post
 from bot.runner import BotRunner
 from bot.sandbox.config import FaultSettings, SandboxConfig
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.testing import SandboxAdmin
+from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.store.coordination import counter_value
 from bot.store.db import upgrade
 from bot.store.models import AuditLog, Classification, Mention, Post, TriageItem
-from tests.reliability.conftest import sandbox_settings, wait_until
+from tests.reliability.conftest import wait_until
 
 SPEED = 60.0  # a simulated minute per real second: backoffs and 15-minute windows pass in seconds
 POSTS = 40
