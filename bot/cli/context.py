@@ -62,13 +62,20 @@ def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
 
 
 @contextmanager
-def handled() -> Iterator[None]:
-    """Turn project errors into a one-line message and the documented exit code."""
+def handled(
+    *, not_found: tuple[type[Exception], ...] = (), conflict: tuple[type[Exception], ...] = ()
+) -> Iterator[None]:
+    """Turn project errors into a one-line message and the documented exit code.
+
+    `not_found` and `conflict` name a command group's own errors that mean exit 3 and exit 4.
+    """
+    missing: tuple[type[Exception], ...] = (NotFoundError, *not_found)
+    refused: tuple[type[Exception], ...] = (ConflictError, *conflict)
     try:
         yield
-    except NotFoundError as exc:
+    except missing as exc:
         fail(str(exc), EXIT_NOT_FOUND)
-    except ConflictError as exc:
+    except refused as exc:
         fail(str(exc), EXIT_CONFLICT)
     except (ValidationError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ import typer
 from bot.cli.context import (
     EXIT_FAILED,
     EXIT_USAGE,
-    ConflictError,
-    NotFoundError,
     emit,
     fail,
     handled,
@@ -41,16 +38,8 @@ EVENT_COLUMNS = ("id", "type", "source", "status", "occurred", "received", "erro
 DEAD_LETTER_COLUMNS = ("id", "source", "received", "status", "event_id", "reason", "raw")
 
 
-@contextmanager
-def events_handled() -> Iterator[None]:
-    """`handled()` with the dead-letter errors mapped to exit codes 3 (not found) and 4 (not open)."""
-    with handled():
-        try:
-            yield
-        except DeadLetterNotFoundError as exc:
-            raise NotFoundError(str(exc)) from exc
-        except DeadLetterStateError as exc:
-            raise ConflictError(str(exc)) from exc
+#: `handled()` with the dead-letter errors mapped to exit codes 3 (not found) and 4 (not open).
+events_handled = partial(handled, not_found=(DeadLetterNotFoundError,), conflict=(DeadLetterStateError,))
 
 
 def _read(file: str) -> bytes:

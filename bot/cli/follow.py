@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import partial
 
 import typer
 
-from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app
+from bot.cli.context import emit, handled, local_time, make_app
 from bot.domain import FollowStatus
 from bot.follow.decisions import list_follows, mark_manual_done
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
@@ -17,16 +16,8 @@ app = typer.Typer(no_args_is_help=True)
 COLUMNS = ("id", "status", "username", "followers", "reason", "decided", "profile")
 
 
-@contextmanager
-def follow_handled() -> Iterator[None]:
-    """`handled()` with the follow errors mapped to exit codes 3 (not found) and 4 (conflict)."""
-    with handled():
-        try:
-            yield
-        except FollowNotFoundError as exc:
-            raise NotFoundError(str(exc)) from exc
-        except FollowConflictError as exc:
-            raise ConflictError(str(exc)) from exc
+#: `handled()` with the follow errors mapped to exit codes 3 (not found) and 4 (conflict).
+follow_handled = partial(handled, not_found=(FollowNotFoundError,), conflict=(FollowConflictError,))
 
 
 @app.command("list")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import partial
 from typing import Annotated, Any
 
 import typer
 
-from bot.cli.context import ConflictError, NotFoundError, emit, handled, make_app, print_json
+from bot.cli.context import emit, handled, make_app, print_json
 from bot.domain import PostKind, PostState
 from bot.localtime import format_local, parse_local
 from bot.publish import queue
@@ -41,16 +40,8 @@ def post_row(app_: Any, post: Post) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def queue_handled() -> Iterator[None]:
-    """`handled()` with the queue's errors mapped to exit codes 3 (not found) and 4 (conflict)."""
-    with handled():
-        try:
-            yield
-        except queue.PostNotFoundError as exc:
-            raise NotFoundError(str(exc)) from exc
-        except queue.PostStateError as exc:
-            raise ConflictError(str(exc)) from exc
+#: `handled()` with the queue's errors mapped to exit codes 3 (not found) and 4 (conflict).
+queue_handled = partial(handled, not_found=(queue.PostNotFoundError,), conflict=(queue.PostStateError,))
 
 
 @app.command("add")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import typer
 
-from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app, print_json
+from bot.cli.context import emit, handled, local_time, make_app, print_json
 from bot.domain import TriageStatus
 from bot.store.models import Author, Mention, TriageItem
 from bot.triage import queue
@@ -20,16 +19,8 @@ COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "author", 
 ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).")
 
 
-@contextmanager
-def triage_handled() -> Iterator[None]:
-    """`handled()` with the triage errors mapped to exit codes 3 (not found) and 4 (conflict)."""
-    with handled():
-        try:
-            yield
-        except TriageNotFoundError as exc:
-            raise NotFoundError(str(exc)) from exc
-        except TriageConflictError as exc:
-            raise ConflictError(str(exc)) from exc
+#: `handled()` with the triage errors mapped to exit codes 3 (not found) and 4 (conflict).
+triage_handled = partial(handled, not_found=(TriageNotFoundError,), conflict=(TriageConflictError,))
 
 
 def item_row(app_: Any, session: Any, item: TriageItem) -> dict[str, Any]:

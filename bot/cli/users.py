@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from functools import partial
 
 import typer
 
-from bot.cli.context import ConflictError, NotFoundError, emit, handled, local_time, make_app
+from bot.cli.context import emit, handled, local_time, make_app
 from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disable_user, list_users
 
 app = typer.Typer(no_args_is_help=True)
@@ -18,16 +17,8 @@ COLUMNS = ("username", "role", "disabled", "created")
 CLI_ACTOR = "cli"
 
 
-@contextmanager
-def users_handled() -> Iterator[None]:
-    """`handled()` with account errors mapped to exit codes 3 (not found) and 4 (already exists)."""
-    with handled():
-        try:
-            yield
-        except UserNotFoundError as exc:
-            raise NotFoundError(str(exc)) from exc
-        except UserExistsError as exc:
-            raise ConflictError(str(exc)) from exc
+#: `handled()` with account errors mapped to exit codes 3 (not found) and 4 (already exists).
+users_handled = partial(handled, not_found=(UserNotFoundError,), conflict=(UserExistsError,))
 
 
 def _read_password(from_stdin: bool) -> str:
