@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from common import REPO, Figure, arguments, database, free_port, median, percentile, report, sandbox_env
+from common import REPO, Figure, arguments, database, free_port, median, percentile, report
 
 from bot.clock import SystemClock
 from bot.feed.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
+from bot.sandbox.testing import sandbox_env
 
 SECRET = "bench-webhook-secret-0123456789abcdef"  # noqa: S105 - a throwaway secret for this benchmark
 TARGET_P95 = 1.0

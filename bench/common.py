@@ -25,12 +25,6 @@ if str(REPO) not in sys.path:  # `python bench/x.py` puts bench/ first on the pa
 
 from sqlalchemy import text  # noqa: E402
 
-from bot.sandbox.constants import (  # noqa: E402
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
-)
 from bot.store.db import make_engine, upgrade  # noqa: E402
 
 #: Scratch space in RAM where there is one: the simulated days measure the bot, not the disk's fsync.
@@ -117,25 +111,6 @@ def database(store: str, workdir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def sandbox_env(database_url: str, sandbox_url: str, tier: str, **extra: str) -> dict[str, str]:
-    """Environment of a `brandbot` child process pointed at a sandbox."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - only a fallback for a child's HOME
-        "DATABASE_URL": database_url,
-        "X_API_BASE_URL": sandbox_url,
-        "X_TIER": tier,
-        "X_CONSUMER_KEY": SANDBOX_CONSUMER_KEY,
-        "X_CONSUMER_SECRET": SANDBOX_CONSUMER_SECRET,
-        "X_ACCESS_TOKEN": SANDBOX_ACCESS_TOKEN,
-        "X_ACCESS_TOKEN_SECRET": SANDBOX_ACCESS_TOKEN_SECRET,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "LOG_FORMAT": "json",
-    }
-    env.update(extra)
-    return env
 
 
 def free_port() -> int:

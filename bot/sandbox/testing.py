@@ -113,3 +113,26 @@ def sandbox_settings(database_url: str, sandbox_url: str, tier: str = "basic", *
         template_dir=default_template_dir(),
         sandbox=True,
     ).with_overrides(**changes)
+
+
+def sandbox_env(database_url: str, sandbox_url: str, tier: str = "basic", **extra: str) -> dict[str, str]:
+    """The environment of a `brandbot` child process pointed at a sandbox (nothing inherited but PATH/HOME)."""
+    import os
+
+    from bot.settings import default_template_dir
+
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108 - only a fallback for a child's HOME
+        "DATABASE_URL": database_url,
+        "X_API_BASE_URL": sandbox_url,
+        "X_TIER": tier,
+        "X_CONSUMER_KEY": SANDBOX_CONSUMER_KEY,
+        "X_CONSUMER_SECRET": SANDBOX_CONSUMER_SECRET,
+        "X_ACCESS_TOKEN": SANDBOX_ACCESS_TOKEN,
+        "X_ACCESS_TOKEN_SECRET": SANDBOX_ACCESS_TOKEN_SECRET,
+        "TEMPLATE_DIR": str(default_template_dir().resolve()),
+        "LOG_FORMAT": "json",
+    }
+    env.update(extra)
+    return env

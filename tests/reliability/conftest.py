@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -16,12 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.sandbox.constants import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
-)
+from bot.sandbox.testing import sandbox_env
 from bot.store.db import make_engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,24 +41,8 @@ def free_port() -> int:
 
 
 def bot_env(database_url: str, sandbox_url: str, tier: str, **extra: str) -> dict[str, str]:
-    """The environment of a `brandbot` process pointed at a sandbox (nothing inherited but PATH/HOME)."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": database_url,
-        "X_API_BASE_URL": sandbox_url,
-        "X_TIER": tier,
-        "X_CONSUMER_KEY": SANDBOX_CONSUMER_KEY,
-        "X_CONSUMER_SECRET": SANDBOX_CONSUMER_SECRET,
-        "X_ACCESS_TOKEN": SANDBOX_ACCESS_TOKEN,
-        "X_ACCESS_TOKEN_SECRET": SANDBOX_ACCESS_TOKEN_SECRET,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "LOG_FORMAT": "json",
-        "PYTHONPATH": str(REPO),
-    }
-    env.update(extra)
-    return env
+    """`sandbox_env` for a `brandbot` process run from this checkout, its output unbuffered."""
+    return sandbox_env(database_url, sandbox_url, tier, PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO), **extra)
 
 
 class BotProcess:
