@@ -204,11 +204,14 @@ class Publisher:
         for post_id in stale_ids:
             self._settle_stale(post_id, tweets, complete, report)
 
-    def _attempt_since(self, session: Session, post: Post) -> datetime:
+    @staticmethod
+    def _latest_attempt(session: Session, post_id: int | None) -> PostAttempt | None:
+        stmt = select(PostAttempt).where(PostAttempt.post_id == post_id).order_by(col(PostAttempt.id).desc())
+        return session.exec(stmt).first()
+
+    def _attempt_since(self, session: Session, post: Post, attempt: PostAttempt | None = None) -> datetime:
         """The earliest time a tweet from the post's latest attempt can carry."""
-        attempt = session.exec(
-            select(PostAttempt).where(PostAttempt.post_id == post.id).order_by(col(PostAttempt.id).desc())
-        ).first()
+        attempt = attempt or self._latest_attempt(session, post.id)
         return (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
 
     def _own_tweets_since(self, since: datetime) -> tuple[list[XTweet], bool]:
@@ -235,11 +238,8 @@ class Publisher:
             post = session.get(Post, post_id)
             if post is None or post.state != PostState.PUBLISHING or not _abandoned(post, now):
                 return
-            attempt = session.exec(
-                select(PostAttempt).where(PostAttempt.post_id == post_id).order_by(col(PostAttempt.id).desc())
-            ).first()
-            since = (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
-            found = self._find_own_tweet(session, post, tweets, since)
+            attempt = self._latest_attempt(session, post_id)
+            found = self._find_own_tweet(session, post, tweets, self._attempt_since(session, post, attempt))
             if not found and not complete:
                 log.info("publish.reconcile_waits", post_id=post_id, reason="timeline not read back far enough yet")
                 return
@@ -462,27 +462,24 @@ class Publisher:
 
     def _on_duplicate(self, claim: _Claim, exc: DuplicateContent, report: PublishReport) -> bool:
         """X says this exact text is already out: find it (our own earlier attempt) or fail the post."""
-        found: str | None = None
         existing = (exc.body or {}).get("existing_id") if isinstance(exc.body, dict) else None
         with session_scope(self._engine) as session:
-            earliest = session.exec(
-                select(PostAttempt.started_at).where(PostAttempt.post_id == claim.post_id).order_by(col(PostAttempt.id))
+            first = session.exec(
+                select(PostAttempt).where(PostAttempt.post_id == claim.post_id).order_by(col(PostAttempt.id))
             ).first()
-        try:
-            tweets, _ = self._own_tweets_since((earliest or self._clock.now()) - RECONCILE_SKEW)
-        except XApiError:
-            tweets = []
+            since = (first.started_at if first else self._clock.now()) - RECONCILE_SKEW
+            had_earlier_attempt = first is not None and first.id != claim.attempt_id
+        # Only an earlier attempt of this very post can be the tweet X is talking about.
+        tweets: list[XTweet] = []
+        if had_earlier_attempt:
+            try:
+                tweets, _ = self._own_tweets_since(since)
+            except XApiError:
+                tweets = []
         with session_scope(self._engine) as session:
             post = session.get(Post, claim.post_id)
             if post is None:  # pragma: no cover - foreign key
                 return True
-            attempt = session.get(PostAttempt, claim.attempt_id)
-            first = session.exec(
-                select(PostAttempt).where(PostAttempt.post_id == claim.post_id).order_by(col(PostAttempt.id))
-            ).first()
-            started = first.started_at if first else (attempt.started_at if attempt else post.created_at)
-            since = started - RECONCILE_SKEW
-            had_earlier_attempt = first is not None and first.id != claim.attempt_id
             found = self._find_own_tweet(session, post, tweets, since) if had_earlier_attempt else None
             if found is None and had_earlier_attempt and isinstance(existing, str):
                 taken = session.exec(select(Post.id).where(Post.tweet_id == existing)).first()
