@@ -278,10 +278,10 @@ class BotRunner:
             detector_for=app.detector, brand_user_id=self._brand_id, worker_id=app.worker_id,
             progress=self._progress, sources=tuple(names[s] for s in sources),
         )
-        errors = [s.error for s in result.sources if s.error]
-        if any(e.startswith("Unauthorized") for e in errors):
-            raise Unauthorized(errors[0], status=401)
-        if not errors and any(s.pages for s in result.sources):
+        refused = [s for s in result.sources if s.unauthorized]
+        if refused:
+            raise Unauthorized(refused[0].error or "401 Unauthorized", status=401)
+        if not any(s.error for s in result.sources) and any(s.pages for s in result.sources):
             with app.session() as session:
                 mark_authorized(session, now=app.clock.now(), detail="polling works again")
         return result

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.domain import SLA_BY_SEVERITY, Severity
-from bot.errors import RateLimited, TransientError
+from bot.errors import RateLimited, TransientError, Unauthorized
 from bot.listen.poller import MENTIONS, SEARCH, PollProgress, poll_mentions, search_query
 from bot.settings import Settings
 from bot.store.coordination import counter_value
@@ -188,6 +188,13 @@ class TestPollMentions:
             "@brandbot2 is not us, broken": ("mentions", False),
         }
         assert _count(engine, Classification) == 2
+
+    def test_a_401_is_reported_as_unauthorized(self, engine: Engine, clock: ManualClock) -> None:
+        """The runner raises the credentials flag from this field (other errors leave it down)."""
+        x = FakeXClient(tier="pro", brand_id=BRAND_ID)
+        x.fail_next("mentions_page", Unauthorized("Unauthorized", status=401, endpoint=tiers.GET_MENTIONS))
+        assert [s.unauthorized for s in _poll(engine, x, clock).sources] == [True]
+        assert [s.unauthorized for s in _poll(engine, x, clock).sources] == [False]
 
     def test_rate_limit_is_recorded_and_retried_next_run(self, engine: Engine, clock: ManualClock) -> None:
         """A 429 is written on the cursor and counted; the next run reads the same mentions."""

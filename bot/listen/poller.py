@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.crisis import crisis_state
-from bot.errors import XApiError
+from bot.errors import Unauthorized, XApiError
 from bot.listen.ingest import MentionDetector, store_page
 from bot.settings import Settings
 from bot.store.coordination import acquire_lease, increment, release_lease
@@ -87,6 +87,7 @@ class SourceResult:
     skipped: str | None = None
     error: str | None = None
     since_id: str | None = None
+    unauthorized: bool = False  # X answered 401: the credentials are bad or revoked
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,8 @@ def _poll_source(
             bound.warning("poll.error", error=type(exc).__name__, status=exc.status, detail=str(exc), pages=pages)
             _keep(progress, source, since_id, token, newest)
             _record_cursor(engine, source, now=clock.now(), success=False, error=error)
-            return SourceResult(source, pages, new, complaints, decisions, error=error)
+            return SourceResult(source, pages, new, complaints, decisions, error=error,
+                                unauthorized=isinstance(exc, Unauthorized))
         pages += 1
         now = clock.now()
         with session_scope(engine) as session:
