@@ -22,7 +22,6 @@ from bot.cli.context import (
 from bot.feed.ingest import (
     DeadLetterNotFoundError,
     DeadLetterStateError,
-    IngestResult,
     IngestStatus,
     list_dead_letters,
     list_events,
@@ -64,16 +63,6 @@ def summary(push: PushResult) -> str:
     return text + f", {counts['duplicate']} duplicate, {dead} dead letter{'s' if dead != 1 else ''}"
 
 
-def result_row(result: IngestResult) -> dict[str, Any]:
-    return {
-        "status": result.status.value,
-        "event_id": result.event_id,
-        "post_ids": list(result.post_ids),
-        "reason": result.reason or None,
-        "dead_letter_id": result.dead_letter_id,
-    }
-
-
 @app.command("push")
 def push_cmd(
     file: str = typer.Argument(..., metavar="FILE|-", help="An NDJSON file (one event per line), or - for stdin."),
@@ -93,7 +82,7 @@ def push_cmd(
                               settings=bot.settings, label=label)
         if as_json:
             print_json({"counts": push.counts, "blank": push.blank,
-                        "results": [{"line": r.line, **result_row(r.result)} for r in push.lines]})
+                        "results": [{"line": r.line, **r.result.as_dict()} for r in push.lines]})
         else:
             for line in push.lines:
                 if line.result.dead_lettered:
@@ -182,7 +171,7 @@ def retry_cmd(
             result = retry_dead_letter(session, dead_letter_id, now=bot.clock.now(), renderer=bot.renderer,
                                        settings=bot.settings, raw=fixed, actor=actor)
         if as_json:
-            print_json(result_row(result))
+            print_json(result.as_dict())
         elif result.dead_lettered:
             typer.echo(f"dead letter {dead_letter_id} still fails: {result.reason}", err=True)
         elif result.status is IngestStatus.DUPLICATE:

@@ -79,6 +79,16 @@ class IngestResult:
     reason: str = ""
     dead_letter_id: int | None = None
 
+    def as_dict(self) -> dict[str, object]:
+        """The result as the CLI (`--json`) and the webhook report it."""
+        return {
+            "status": self.status.value,
+            "event_id": self.event_id,
+            "post_ids": list(self.post_ids),
+            "reason": self.reason or None,
+            "dead_letter_id": self.dead_letter_id,
+        }
+
     @property
     def dead_lettered(self) -> bool:
         """True when the input ended up as a dead letter (invalid, or failed to render/queue)."""

@@ -37,7 +37,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.errors import TemplateError
-from bot.feed.ingest import IngestResult, IngestStatus, accept_event, count_by_status
+from bot.feed.ingest import IngestStatus, accept_event, count_by_status
 from bot.feed.ndjson import push_lines, split_lines
 from bot.feed.webhook import SignatureError, verify
 from bot.render.renderer import Renderer
@@ -55,17 +55,6 @@ _NEW = (IngestStatus.QUEUED, IngestStatus.PENDING_APPROVAL, IngestStatus.HELD)
 
 def _error(status: int, code: str, reason: str) -> JSONResponse:
     return JSONResponse({"error": code, "reason": reason}, status_code=status)
-
-
-def result_json(result: IngestResult) -> dict[str, Any]:
-    """One ingest result as the webhook reports it."""
-    return {
-        "status": result.status.value,
-        "event_id": result.event_id,
-        "post_ids": list(result.post_ids),
-        "reason": result.reason or None,
-        "dead_letter_id": result.dead_letter_id,
-    }
 
 
 def _renderer(app: App) -> Renderer:
@@ -104,7 +93,7 @@ def _ingest(app: App, body: bytes, ndjson: bool) -> JSONResponse:
                               renderer=renderer, settings=app.settings)
         results = [r.result for r in push.lines]
         payload: dict[str, Any] = {
-            "results": [{"line": r.line, **result_json(r.result)} for r in push.lines],
+            "results": [{"line": r.line, **r.result.as_dict()} for r in push.lines],
             "counts": count_by_status(results),
         }
         status = 422 if push.dead_letters else 202
@@ -113,7 +102,7 @@ def _ingest(app: App, body: bytes, ndjson: bool) -> JSONResponse:
             result = accept_event(session, body, source=WEBHOOK_SOURCE, now=app.clock.now(), renderer=renderer,
                                   settings=app.settings)
         results = [result]
-        payload = result_json(result)
+        payload = result.as_dict()
         status = 422 if result.dead_lettered else 200 if result.status is IngestStatus.DUPLICATE else 202
     if any(r.status in _NEW for r in results):
         app.notify_queued()
