@@ -94,7 +94,7 @@ def set_crisis(
 def _hold_posts(session: Session, reason: str, now: datetime) -> int:
     result = session.execute(
         update(Post)
-        .where(col(Post.state).in_([PostState.SCHEDULED.value]))
+        .where(col(Post.state) == PostState.SCHEDULED.value)
         .values(state=PostState.HELD.value, held_reason=f"{CRISIS_HOLD}: {reason}", updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

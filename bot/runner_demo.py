@@ -53,8 +53,8 @@ def demo_event(sample: dict[str, Any], *, number: int, now: datetime, cycle: int
             "occurred_at": now.isoformat()}
 
 
-def seed_users(app: App) -> list[tuple[str, str, str]]:
-    """Create the demo accounts that do not exist yet; returns the ones that exist now."""
+def seed_users(app: App) -> None:
+    """Create the demo accounts that do not exist yet."""
     from bot.web.accounts import add_user, get_user
 
     with app.session() as session:
@@ -62,7 +62,6 @@ def seed_users(app: App) -> list[tuple[str, str, str]]:
             if get_user(session, username) is None:
                 add_user(session, username=username, role=role, password=password, actor="demo",
                          now=app.clock.now())
-    return list(DEMO_USERS)
 
 
 def push_demo_event(app: App, number: int) -> None:
