@@ -11,25 +11,18 @@ from bot.clock import ManualClock
 from bot.errors import DuplicateContent, NotOnTier, Unauthorized
 from bot.sandbox import (
     BRAND_USER_ID,
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
     SANDBOX_OAUTH2_CLIENT_ID,
     SANDBOX_OAUTH2_REFRESH_TOKEN,
     SandboxConfig,
     SandboxServer,
 )
-from bot.sandbox.testing import SandboxAdmin
+from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
 from bot.settings import XCredentials
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.oauth2 import InMemoryTokenStore, OAuth2Token
 from bot.xapi.tweepy_client import TweepyXClient
 
-OAUTH1 = XCredentials(
-    consumer_key=SANDBOX_CONSUMER_KEY, consumer_secret=SANDBOX_CONSUMER_SECRET,
-    access_token=SANDBOX_ACCESS_TOKEN, access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET,
-)
+OAUTH1 = sandbox_credentials()
 
 
 @pytest.fixture

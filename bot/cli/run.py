@@ -86,14 +86,8 @@ def run_cmd(
 
 def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed: int, port: int) -> tuple[Any, Any]:
     from bot.sandbox.config import SandboxConfig
-    from bot.sandbox.constants import (
-        SANDBOX_ACCESS_TOKEN,
-        SANDBOX_ACCESS_TOKEN_SECRET,
-        SANDBOX_CONSUMER_KEY,
-        SANDBOX_CONSUMER_SECRET,
-    )
     from bot.sandbox.server import SandboxServer
-    from bot.settings import XCredentials
+    from bot.sandbox.testing import sandbox_credentials
 
     try:
         config = SandboxConfig(port=port, tier=tier, scenario=scenario, seed=seed,
@@ -102,13 +96,8 @@ def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed:
         typer.echo(f"sandbox: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     server = SandboxServer(config, clock).start()
-    credentials = XCredentials(
-        consumer_key=SANDBOX_CONSUMER_KEY,
-        consumer_secret=SANDBOX_CONSUMER_SECRET,
-        access_token=SANDBOX_ACCESS_TOKEN,
-        access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET,
-    )
-    settings = dataclasses.replace(settings, x_api_base_url=server.url, credentials=credentials, x_tier=tier)
+    settings = dataclasses.replace(settings, x_api_base_url=server.url, credentials=sandbox_credentials(),
+                                   x_tier=tier)
     return server, settings
 
 

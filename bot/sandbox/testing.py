@@ -16,7 +16,7 @@ from bot.xapi.transport import TWITTER_API, GatewayAdapter
 if TYPE_CHECKING:
     import tweepy
 
-    from bot.settings import Settings
+    from bot.settings import Settings, XCredentials
 
 
 def sandbox_adapter(base_url: str, *, timeout: float = 5.0) -> GatewayAdapter:
@@ -100,16 +100,23 @@ class SandboxAdmin:
         self._session.close()
 
 
+def sandbox_credentials() -> XCredentials:
+    """The sandbox's documented OAuth 1.0a user-context keys, as the bot's settings hold them."""
+    from bot.settings import XCredentials
+
+    return XCredentials(consumer_key=SANDBOX_CONSUMER_KEY, consumer_secret=SANDBOX_CONSUMER_SECRET,
+                        access_token=SANDBOX_ACCESS_TOKEN, access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET)
+
+
 def sandbox_settings(database_url: str, sandbox_url: str, tier: str = "basic", **changes: Any) -> Settings:
     """Bot settings pointed at a sandbox, with its documented OAuth 1.0a credentials (tests, benchmarks)."""
-    from bot.settings import Settings, XCredentials, default_template_dir
+    from bot.settings import Settings, default_template_dir
 
     return Settings(
         database_url=database_url,
         x_api_base_url=sandbox_url,
         x_tier=tier,
-        credentials=XCredentials(SANDBOX_CONSUMER_KEY, SANDBOX_CONSUMER_SECRET, SANDBOX_ACCESS_TOKEN,
-                                 SANDBOX_ACCESS_TOKEN_SECRET),
+        credentials=sandbox_credentials(),
         template_dir=default_template_dir(),
         sandbox=True,
     ).with_overrides(**changes)

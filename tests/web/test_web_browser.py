@@ -25,15 +25,10 @@ from bot.listen.poller import MENTIONS, poll_mentions
 from bot.publish.publisher import publish_due
 from bot.publish.queue import enqueue_post
 from bot.sandbox import (
-    SANDBOX_ACCESS_TOKEN,
-    SANDBOX_ACCESS_TOKEN_SECRET,
-    SANDBOX_CONSUMER_KEY,
-    SANDBOX_CONSUMER_SECRET,
     SandboxConfig,
     SandboxServer,
 )
-from bot.sandbox.testing import SandboxAdmin
-from bot.settings import XCredentials
+from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
 from bot.store.db import upgrade
 from bot.store.models import Author, Classification, FollowDecision, Mention, Post, TriageItem
 from bot.text.weighted import weighted_length
@@ -49,8 +44,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-OAUTH1 = XCredentials(consumer_key=SANDBOX_CONSUMER_KEY, consumer_secret=SANDBOX_CONSUMER_SECRET,
-                      access_token=SANDBOX_ACCESS_TOKEN, access_token_secret=SANDBOX_ACCESS_TOKEN_SECRET)
+OAUTH1 = sandbox_credentials()
 COMPLAINT = "@brandbot my order never arrived and support ignores me. This is terrible, I want a refund"
 HOSTILE = ("@brandbot <script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\"> "
            "your app crashed again and lost my booking, worst service ever")
