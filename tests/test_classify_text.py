@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.classify.features import Featurizer
+from bot.classify.features import NGRAMS, NGRAMS_EMBEDDING, Featurizer
 from bot.classify.sentiment import Lexicon
 from bot.classify.text import MAX_CHARS, normalize, scrub, tokens
 
@@ -40,6 +40,29 @@ class TestSentiment:
 class TestFeatures:
     def test_hashes_are_stable(self) -> None:
         """Column indexes are the same in every process (no salted hash): a literal expectation."""
-        features = Featurizer(bits=16).transform(["hi"])
+        features = Featurizer(bits=16, features=NGRAMS).transform(["hi"])
         assert sorted(features.cols.tolist())[:5] == [1989, 7537, 11287, 26485, 30852]
         assert features.n_rows == 1
+
+    def test_embedding_block_is_a_unit_vector_in_fixed_columns(self) -> None:
+        """With the embedding, each row also carries 256 values of length 1 in the same hashed columns."""
+        plain = Featurizer(bits=16, features=NGRAMS).transform(["my bag never arrived", "hi"])
+        both = Featurizer(bits=16, features=NGRAMS_EMBEDDING).transform(["my bag never arrived", "hi"])
+        assert both.vals.shape[0] - plain.vals.shape[0] == 2 * 256
+        plain_pairs = set(zip(plain.rows.tolist(), plain.cols.tolist(), strict=True))
+        block = [
+            (r, c, v)
+            for r, c, v in zip(both.rows.tolist(), both.cols.tolist(), both.vals.tolist(), strict=True)
+            if (r, c) not in plain_pairs
+        ]
+        first = [v for r, _, v in block if r == 0]
+        assert len(first) >= 250  # 256 columns, minus any that collide with an n-gram of the text
+        assert sorted({c for _, c, _ in block})[:4] == [23, 160, 410, 568]
+        assert 0.9 < sum(v * v for v in first) <= 1.0 + 1e-9
+
+    def test_unknown_feature_set_is_refused(self) -> None:
+        """A model naming a feature set this version does not know fails loudly, never silently."""
+        import pytest
+
+        with pytest.raises(ValueError, match="unknown feature set"):
+            Featurizer(features="bag-of-vibes")

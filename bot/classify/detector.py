@@ -35,6 +35,8 @@ class Detector:
     def __init__(self, model: LinearModel, rules: RuleSet, featurizer: Featurizer) -> None:
         if featurizer.bits != model.bits:
             raise ValueError(f"featurizer has {featurizer.bits} bits, model {model.bits}")
+        if featurizer.features != model.features:
+            raise ValueError(f"featurizer computes {featurizer.features!r}, the model needs {model.features!r}")
         self.model = model
         self.rules = rules
         self.featurizer = featurizer
@@ -55,9 +57,8 @@ class Detector:
         cls, model: LinearModel, rules: RuleSet | None = None, *, lexicon: Lexicon | None = None
     ) -> Detector:
         """A detector using `model` and `rules` (the shipped rules when None)."""
-        return cls(
-            model, rules if rules is not None else RuleSet.default(), Featurizer(bits=model.bits, lexicon=lexicon)
-        )
+        featurizer = Featurizer(bits=model.bits, lexicon=lexicon, features=model.features)
+        return cls(model, rules if rules is not None else RuleSet.default(), featurizer)
 
     def classify(self, text: str) -> Classification:
         """The verdict on one text."""

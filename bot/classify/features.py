@@ -1,9 +1,14 @@
-"""Hashed features for a batch of texts, computed with numpy: word 1-2-grams, char 3-5-grams and a few cues.
+"""Hashed features for a batch of texts, computed with numpy: word 1-2-grams, char 3-5-grams, a few cues, and
+(feature set "ngrams+minilm256") a static sentence embedding.
 
 Each text becomes a sparse row of a `2**bits`-wide matrix, held as coordinates (`rows`, `cols`, `vals`).
 Word and char n-grams get sublinear term frequencies (1 + log count), each block scaled to unit length;
-cue features (question, waiting time, sentiment ...) are added with their own values. Hashes are stable
-across processes and platforms (CRC-32 and a fixed 64-bit mixer, never Python's salted `hash`).
+cue features (question, waiting time, sentiment ...) are added with their own values; the embedding's
+256 unit-length dimensions go to 256 fixed hashed columns. Hashes are stable across processes and
+platforms (CRC-32 and a fixed 64-bit mixer, never Python's salted `hash`).
+
+A model records the feature set it was trained with (`LinearModel.features`), so a model stored before
+the embedding existed ("ngrams") is still scored with exactly the features it learned.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from bot.classify.embedding import StaticEmbedding
 from bot.classify.sentiment import Lexicon, Sentiment
 from bot.classify.text import mask, prepare, tokens
 
@@ -23,11 +29,18 @@ FloatArray = npt.NDArray[np.float64]
 _U64 = npt.NDArray[np.uint64]
 
 DEFAULT_BITS = 20
+#: Feature sets: n-grams and cues alone (models trained before 2026-11-24), and with the static embedding.
+NGRAMS = "ngrams"
+NGRAMS_EMBEDDING = "ngrams+minilm256"
+FEATURE_SETS = (NGRAMS, NGRAMS_EMBEDDING)
+DEFAULT_FEATURES = NGRAMS_EMBEDDING
 CHAR_NGRAMS = (3, 4, 5)
 _CACHE_MAX = 200_000
 #: Length of the word block and of the char block in each row (cue features come on top).
 WORD_WEIGHT = 1.0
 CHAR_WEIGHT = 1.0
+#: Length of the embedding block (chosen on the project's own validation set, tests/fixtures/classify).
+EMBEDDING_WEIGHT = 1.0
 
 _NEGATIONS = frozenset(
     [
@@ -137,11 +150,20 @@ def _unique_tf(rows: IntArray, hashes: _U64, bits: int, length: float) -> tuple[
 class Featurizer:
     """Turns texts into hashed `Features` (`bits` sets the width; a model must be used with its own width)."""
 
-    def __init__(self, *, bits: int = DEFAULT_BITS, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self, *, bits: int = DEFAULT_BITS, lexicon: Lexicon | None = None, features: str = DEFAULT_FEATURES
+    ) -> None:
         if not 10 <= bits <= 24:
             raise ValueError(f"bits must be in 10..24, got {bits}")
+        if features not in FEATURE_SETS:
+            raise ValueError(f"unknown feature set {features!r} (known: {', '.join(FEATURE_SETS)})")
         self.bits = bits
+        self.features = features
         self.lexicon = lexicon if lexicon is not None else Lexicon.default()
+        self.embedding = StaticEmbedding.shipped() if features == NGRAMS_EMBEDDING else None
+        if self.embedding is not None:
+            names = np.asarray([_crc(f"emb:{k}") for k in range(self.embedding.dims)], dtype=np.uint64)
+            self._embedding_cols = (_mix(names + np.uint64(0x2545F491)) & np.uint64((1 << bits) - 1)).astype(np.int64)
         self._cache: dict[str, int] = {}  # token -> CRC-32, a pure memo
 
     def _remember(self, token: str) -> int:
@@ -168,6 +190,15 @@ class Featurizer:
                 cue_hash.append(_crc("cue:" + name))
                 cue_vals.append(value)
         parts = [_unique_tf(w_rows, w_hash, self.bits, WORD_WEIGHT), _unique_tf(c_rows, c_hash, self.bits, CHAR_WEIGHT)]
+        if self.embedding is not None:
+            dims = self.embedding.dims
+            parts.append(
+                (
+                    np.repeat(np.arange(len(texts), dtype=np.int64), dims),
+                    np.tile(self._embedding_cols, len(texts)),
+                    (self.embedding.embed(normed) * EMBEDDING_WEIGHT).ravel(),
+                )
+            )
         q_hash = _mix(np.asarray(cue_hash, dtype=np.uint64) + np.uint64(0x5BD1E995))
         parts.append(
             (

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.classify.features import Features, FloatArray
+from bot.classify.features import DEFAULT_FEATURES, FEATURE_SETS, NGRAMS, Features, FloatArray
 
 FORMAT = "brandbot.linear-model/1"
 
@@ -36,12 +36,15 @@ class LinearModel:
     threshold: float = 0.5
     notes: str = ""
     version: str = field(default="")
+    features: str = DEFAULT_FEATURES  # the `Featurizer` feature set the weights were learned on
 
     def __post_init__(self) -> None:
         if self.weights.shape != (1 << self.bits,):
             raise ValueError(f"weights must have shape ({1 << self.bits},), got {self.weights.shape}")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+        if self.features not in FEATURE_SETS:
+            raise ValueError(f"unknown feature set {self.features!r}")
         if not self.version:
             digest = hashlib.sha256(np.ascontiguousarray(self.weights, dtype="<f4").tobytes()).hexdigest()[:10]
             object.__setattr__(self, "version", f"lr{self.bits}-{self.trained_at:%Y%m%d}-{digest}")
@@ -64,6 +67,7 @@ class LinearModel:
             "format": FORMAT,
             "version": self.version,
             "bits": self.bits,
+            "features": self.features,
             "bias": self.bias,
             "threshold": self.threshold,
             "trained_at": self.trained_at.isoformat(),
@@ -99,6 +103,7 @@ class LinearModel:
                 threshold=float(doc["threshold"]),
                 notes=str(doc.get("notes", "")),
                 version=str(doc["version"]),
+                features=str(doc.get("features", NGRAMS)),  # written before feature sets existed
             )
         except ModelFormatError:
             raise

@@ -18,7 +18,7 @@ from importlib import resources
 
 import numpy as np
 
-from bot.classify.features import DEFAULT_BITS, Features, Featurizer, FloatArray
+from bot.classify.features import DEFAULT_BITS, DEFAULT_FEATURES, Features, Featurizer, FloatArray
 from bot.classify.model import LinearModel
 from bot.classify.optim import minimize_lbfgs
 
@@ -234,9 +234,12 @@ def train(
     if any(y not in (0, 1) for y in labels):
         raise ValueError("labels must be 0 or 1")
     bits = base.bits if base is not None else (featurizer.bits if featurizer is not None else DEFAULT_BITS)
-    featurizer = featurizer or Featurizer(bits=bits)
+    features = base.features if base is not None else (featurizer.features if featurizer else DEFAULT_FEATURES)
+    featurizer = featurizer or Featurizer(bits=bits, features=features)
     if featurizer.bits != bits:
         raise ValueError(f"featurizer has {featurizer.bits} bits but the base model {bits}")
+    if featurizer.features != features:
+        raise ValueError(f"featurizer computes {featurizer.features!r} but the base model needs {features!r}")
     if seed_weight is None:
         seed_weight = 0.0 if base is not None else 0.3
     all_texts, all_labels = list(texts), list(labels)
@@ -273,5 +276,6 @@ def train(
         trained_at=trained_at or datetime.now(UTC),
         n_examples=len(all_texts),
         threshold=threshold,
+        features=features,
         notes=f"{len(texts)} labelled + {len(all_texts) - len(texts)} seed examples (weight {seed_weight}){how}",
     )

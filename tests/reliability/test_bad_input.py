@@ -132,7 +132,7 @@ class TestQueueAddArguments:
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert "Traceback" not in result.output
         if result.exit_code == 0 and not option and text != "--help":
-            [row] = json.loads(result.output.strip().splitlines()[-1])
+            [row] = json.loads(result.output.strip().split("\n")[-1])
             assert row["text"] == text.strip()
         if result.exit_code == 2:
             assert result.output.strip()
