@@ -56,3 +56,13 @@ class TestEmbed:
         """Vocabulary, vectors and scale must agree in size."""
         with pytest.raises(ValueError, match="do not match"):
             StaticEmbedding(["a", "b"], np.zeros((3, 4), dtype=np.int8), np.ones(4, dtype=np.float32))
+
+    def test_more_texts_than_one_chunk(self, embedding: StaticEmbedding) -> None:
+        """A batch larger than CHUNK gives the same rows as embedding each text alone."""
+        from bot.classify.embedding import CHUNK
+
+        texts = [f"order {i} never arrived" if i % 3 else "" for i in range(CHUNK + 5)]
+        many = embedding.embed(texts)
+        assert many.shape == (CHUNK + 5, 256)
+        assert np.allclose(many[CHUNK + 4], embedding.embed([texts[CHUNK + 4]])[0])
+        assert not many[CHUNK + 2].any()  # (CHUNK + 2) % 3 == 0: the empty text

@@ -24,7 +24,9 @@ FloatArray = npt.NDArray[np.float64]
 
 #: A word longer than this (in characters) is one unknown token, as in BERT.
 MAX_WORD = 100
-_WORD_CACHE_MAX = 200_000
+_WORD_CACHE_MAX = 100_000
+#: Texts embedded per numpy step.
+CHUNK = 256
 _PIECES = re.compile(r"[^\W_]+|\S")
 _UNKNOWN = "[UNK]"
 
@@ -93,6 +95,8 @@ class StaticEmbedding:
 
     def embed(self, texts: list[str]) -> FloatArray:
         """A `len(texts)` x `dims` array: the mean token vector of each text, scaled to unit length."""
+        if len(texts) > CHUNK:  # bounds the gathered token vectors (tokens x dims) held at once
+            return np.vstack([self.embed(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)])
         out = np.zeros((len(texts), self.dims), dtype=np.float64)
         per_text = [self.token_ids(t) for t in texts]
         rows = [i for i, ids in enumerate(per_text) if ids]
