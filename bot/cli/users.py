@@ -1,4 +1,4 @@
-"""`brandbot users ...`: dashboard accounts (add with a role, list, disable)."""
+"""`brandbot users ...`: dashboard accounts (add with a role, list, disable, set a new password)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import partial
 import typer
 
 from bot.cli.context import emit, handled, local_time, make_app
-from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disable_user, list_users
+from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disable_user, list_users, set_password
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -71,3 +71,19 @@ def disable_cmd(name: str = typer.Argument(..., help="Username.")) -> None:
         with bot.session() as session:
             disable_user(session, username=name, actor=CLI_ACTOR, now=bot.clock.now())
         typer.echo(f"user {name} disabled")
+
+
+@app.command("passwd")
+def passwd_cmd(
+    name: str = typer.Argument(..., help="Username."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin."
+    ),
+) -> None:
+    """Set a new password for an account: its open sessions end (exit 3 if unknown)."""
+    with users_handled():
+        password = _read_password(password_stdin)
+        bot = make_app()
+        with bot.session() as session:
+            set_password(session, username=name, password=password, actor=CLI_ACTOR, now=bot.clock.now())
+        typer.echo(f"password of {name} set")

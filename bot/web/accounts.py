@@ -1,8 +1,8 @@
 """Staff accounts: argon2 password hashes, roles, sign-in with a per-username+IP throttle.
 
-Failed sign-ins are audit rows (`login.failed`, actor = the username tried, target = `ip <address>`),
-so every web process sharing the database counts the same attempts. Functions take a session
-and do not commit (the caller's unit of work).
+Failed sign-ins, and wrong current passwords when changing one's own, are audit rows (`login.failed`,
+actor = the username tried, target = `ip <address>`), so every web process sharing the database
+counts the same attempts. Functions take a session and do not commit (the caller's unit of work).
 """
 
 from __future__ import annotations
@@ -127,6 +127,25 @@ def disable_user(session: Session, *, username: str, actor: str, now: datetime) 
     return user
 
 
+def set_password(
+    session: Session, *, username: str, password: str, actor: str, now: datetime,
+    hasher: PasswordHasher | None = None,
+) -> StaffUser:
+    """Give an account a new password (`ValidationError` for a weak one; `UserNotFoundError`).
+
+    The stored hash changes, so every session signed with the old one ends at its next request.
+    """
+    validate_password(password)
+    user = get_user(session, username)
+    if user is None:
+        raise UserNotFoundError(f"no user {username!r}")
+    user.password_hash = (hasher or PasswordHasher()).hash(password)
+    session.add(user)
+    audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{username}")
+    log.info("user.password_set", username=username, actor=actor)
+    return user
+
+
 def active_usernames(session: Session, roles: tuple[Role, ...]) -> list[str]:
     """Enabled accounts with one of `roles`, by name (e.g. who a triage item can be assigned to)."""
     stmt = (
@@ -189,3 +208,26 @@ class Authenticator:
         audit(session, at=now, actor=name, action="login.ok", target=f"ip {ip}")
         log.info("login.ok", username=name, ip=ip)
         return user
+
+    def change_password(
+        self, session: Session, *, username: str, current: str, new: str, ip: str, now: datetime
+    ) -> StaffUser:
+        """`username` sets their own password, proving they know the current one.
+
+        A wrong current password is a `login.failed` row (`LoginFailed`), counted by the same
+        throttle as the sign-in form (`LoginThrottled`, nothing checked), so this form is no way
+        round it. The password changes only once every check has passed.
+        """
+        if recent_failures(session, username=username, ip=ip, now=now) >= LOGIN_MAX_FAILURES:
+            log.warning("password_change.throttled", username=username, ip=ip)
+            raise LoginThrottled("too many wrong passwords; try again later",
+                                 retry_after=int(LOGIN_WINDOW.total_seconds()))
+        user = get_user(session, username)
+        if user is None:
+            raise UserNotFoundError(f"no user {username!r}")
+        if not self._verify(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
+            audit(session, at=now, actor=username, action="login.failed", target=f"ip {ip}",
+                  detail="wrong current password on the password form")
+            log.info("password_change.failed", username=username, ip=ip)
+            raise LoginFailed("the current password is wrong")
+        return set_password(session, username=username, password=new, actor=username, now=now, hasher=self.hasher)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.crisis import CrisisState, crisis_state
 from bot.domain import Role
 from bot.errors import BotError
+from bot.store.models import StaffUser
 from bot.web.accounts import Authenticator, StaffMember, get_user
 from bot.web.sessions import SessionCodec, WebSession, password_fingerprint
 
@@ -125,6 +126,11 @@ def current_staff(request: Request) -> StaffMember:
     staff = StaffMember(session.username, Role(role))
     request.state.staff = staff
     return staff
+
+
+def stay_signed_in(request: Request, user: StaffUser, now: datetime) -> None:
+    """After this person's own password changed: a new session signed with the new hash (others end)."""
+    web_session(request).sign_in(user.username, password_fingerprint(user.password_hash), now)
 
 
 def require(*roles: Role) -> Callable[[Request], StaffMember]:

@@ -1,4 +1,4 @@
-"""`brandbot users add|list|disable` driven as an administrator would."""
+"""`brandbot users add|list|disable|passwd` driven as an administrator would."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.app import App
 from bot.cli.main import app
 from bot.clock import ManualClock
+from bot.store.models import AuditLog
 from bot.web.app import create_web_app
-from tests.web.conftest import REPO, make_settings, sign_in
+from tests.web.conftest import REPO, csrf_token, make_settings, sign_in
 
 runner = CliRunner()
 
@@ -42,15 +44,39 @@ class TestUsersCli:
             assert client.get("/audit", follow_redirects=False).status_code == 303
 
     def test_errors_have_the_documented_exit_codes(self, env: dict[str, str]) -> None:
-        """Taken name: 4; unknown user: 3; bad role or short password: 2."""
+        """Taken name: 4; unknown user (disable, passwd): 3; bad role or short password: 2."""
         ok = ["users", "add", "ann", "--role", "agent", "--password-stdin"]
         assert runner.invoke(app, ok, input="a long passphrase\n", env=env).exit_code == 0
         taken = runner.invoke(app, ok, input="a long passphrase\n", env=env)
         assert (taken.exit_code, taken.stderr) == (4, "error: user 'ann' already exists\n")
         assert runner.invoke(app, ["users", "disable", "bob"], env=env).exit_code == 3
+        unknown = runner.invoke(app, ["users", "passwd", "bob", "--password-stdin"], input="a long passphrase\n",
+                                env=env)
+        assert (unknown.exit_code, unknown.stderr) == (3, "error: no user 'bob'\n")
         bad_role = runner.invoke(app, ["users", "add", "bob", "--role", "boss", "--password-stdin"],
                                  input="a long passphrase\n", env=env)
         assert bad_role.exit_code == 2
         short = runner.invoke(app, ["users", "add", "bob", "--role", "agent", "--password-stdin"], input="short\n",
                               env=env)
         assert (short.exit_code, short.stderr) == (2, "error: password: at least 10 characters\n")
+
+    def test_passwd_replaces_the_password_and_ends_sessions(self, env: dict[str, str], sqlite_url: str) -> None:
+        """After `users passwd`, an open session ends, the old password fails, the new one signs in; audited."""
+        add = ["users", "add", "ann", "--role", "admin", "--password-stdin"]
+        assert runner.invoke(app, add, input="a long passphrase\n", env=env).exit_code == 0
+        short = runner.invoke(app, ["users", "passwd", "ann", "--password-stdin"], input="short\n", env=env)
+        assert (short.exit_code, short.stderr) == (2, "error: password: at least 10 characters\n")
+        bot = App(make_settings(sqlite_url), clock=ManualClock())
+        with TestClient(create_web_app(bot)) as client:
+            sign_in(client, "ann", "a long passphrase")
+            changed = runner.invoke(app, ["users", "passwd", "ann", "--password-stdin"],
+                                    input="another long passphrase\n", env=env)
+            assert (changed.exit_code, changed.stdout) == (0, "password of ann set\n")
+            assert client.get("/audit", follow_redirects=False).status_code == 303
+            token = csrf_token(client)
+            old = client.post("/login", data={"username": "ann", "password": "a long passphrase", "csrf_token": token})
+            assert old.status_code == 401
+            sign_in(client, "ann", "another long passphrase")
+        with bot.session() as session:
+            rows = session.exec(select(AuditLog).where(col(AuditLog.action) == "user.password_set")).all()
+            assert [(r.actor, r.target) for r in rows] == [("cli", "user:ann")]

@@ -1,0 +1,64 @@
+"""Staff accounts for admins: list, add, disable, set a new password (the web side of `brandbot users`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from bot.domain import Role
+from bot.web.accounts import StaffMember, add_user, disable_user, list_users, set_password
+from bot.web.context import WebContext, act, check_csrf, render, require, stay_signed_in
+
+#: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
+Admin = Annotated[StaffMember, Depends(require(Role.ADMIN))]
+
+
+def routes(ctx: WebContext) -> APIRouter:
+    router = APIRouter(prefix="/users", dependencies=[Depends(check_csrf)])
+
+    @router.get("", response_class=HTMLResponse)
+    def users_page(request: Request, staff: Admin) -> HTMLResponse:
+        with ctx.app.session() as db:
+            users = list_users(db)
+        return render(request, "users.html", users=users, roles=list(Role))
+
+    @router.post("")
+    def add(
+        request: Request,
+        staff: Admin,
+        username: Annotated[str, Form(max_length=200)],
+        role: Annotated[str, Form(max_length=20)],
+        password: Annotated[str, Form(max_length=2048)],
+    ) -> RedirectResponse:
+        return act(request, back="/users", done=f"Account {username.strip()} added as {role.strip().lower()}.",
+                   action=lambda db, now: add_user(db, username=username, role=role, password=password,
+                                                   actor=staff.username, now=now, hasher=ctx.authenticator.hasher))
+
+    @router.post("/{username}/disable")
+    def disable(request: Request, username: str, staff: Admin) -> RedirectResponse:
+        def action(db: Session, now: datetime) -> object:
+            if username == staff.username:
+                raise ValueError("you cannot disable your own account")
+            return disable_user(db, username=username, actor=staff.username, now=now)
+
+        return act(request, back="/users", done=f"Account {username} disabled: it is signed out everywhere.",
+                   action=action)
+
+    @router.post("/{username}/password")
+    def new_password(request: Request, username: str, staff: Admin,
+                     password: Annotated[str, Form(max_length=2048)]) -> RedirectResponse:
+        def action(db: Session, now: datetime) -> object:
+            user = set_password(db, username=username, password=password, actor=staff.username, now=now,
+                                hasher=ctx.authenticator.hasher)
+            if user.username == staff.username:
+                stay_signed_in(request, user, now)
+            return user
+
+        return act(request, back="/users", done=f"New password set for {username}: its other sessions are signed out.",
+                   action=action)
+
+    return router
