@@ -148,17 +148,20 @@ class TestHostileInput:
         assert verdict.complaint is False
 
 
-def test_the_shipped_default_holds_up_on_the_self_written_validation_set() -> None:
-    """A regression guard on ~390 tweets the project wrote itself (never the shared data set).
+def test_the_shipped_default_holds_up_on_the_self_written_validation_sets() -> None:
+    """A regression guard on ~890 tweets the project wrote itself (never the shared data set).
 
-    Also the check that the default threshold is a sound one: on this set macro F1 peaks at
-    0.40–0.45 (0.804 / 0.802 when measured on 2026-11-24).
+    Two sets written apart from the seed templates and from each other: validation_examples.csv (389)
+    and validation_more.csv (498). Also the check that the default threshold is a sound one: on both
+    together macro F1 peaks at 0.45 (0.857; 0.855 at 0.40, 0.853 at 0.50, measured 2026-11-24).
     """
     import csv
 
-    path = Path(__file__).resolve().parent / "fixtures" / "classify" / "validation_examples.csv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    folder = Path(__file__).resolve().parent / "fixtures" / "classify"
+    rows: list[dict[str, str]] = []
+    for name in ("validation_examples.csv", "validation_more.csv"):
+        with (folder / name).open(encoding="utf-8", newline="") as handle:
+            rows += list(csv.DictReader(handle))
     verdicts = Detector.default().classify_many([r["text"] for r in rows])
     truth = [r["label"] == "1" for r in rows]
 
@@ -167,5 +170,5 @@ def test_the_shipped_default_holds_up_on_the_self_written_validation_set() -> No
         wrong = sum(v.complaint != t for v, t in zip(verdicts, truth, strict=True))
         return 2 * tp / (2 * tp + wrong) if tp else 0.0
 
-    assert len(rows) > 350
-    assert (f1(True) + f1(False)) / 2 >= 0.78
+    assert len(rows) > 850
+    assert (f1(True) + f1(False)) / 2 >= 0.83
