@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, SystemClock
+from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.db import make_engine, session_scope, upgrade
 
@@ -73,6 +74,9 @@ class App:
     def x(self) -> XClient:
         if self._x_client is not None:
             return self._x_client
+        problem = self.settings.missing_x_credentials()
+        if problem is not None:
+            raise ConfigError([problem])
         from bot.store.tokens import DatabaseTokenStore
         from bot.xapi.tweepy_client import TweepyXClient
 

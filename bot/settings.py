@@ -21,6 +21,11 @@ TIERS = ("free", "basic", "pro", "payg", "enterprise")
 REAL_API_BASE_URL = "https://api.twitter.com"
 #: Hosts of the real X API (either spelling): talking to them needs real credentials.
 REAL_API_HOSTS = ("https://api.twitter.com", "https://api.x.com")
+MISSING_CREDENTIALS = (
+    "X credentials: live mode (X_API_BASE_URL is the real API) needs OAuth 1.0a keys "
+    "(X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or "
+    "X_OAUTH2_USER_TOKEN; or run `brandbot run --sandbox`"
+)
 LOG_FORMATS = ("json", "console", "auto")
 
 
@@ -107,6 +112,12 @@ class Settings:
         """True when calls go to the real X API."""
         return self.x_api_base_url.rstrip("/") in REAL_API_HOSTS
 
+    def missing_x_credentials(self) -> str | None:
+        """Why this deployment cannot call the X API (live, with no credentials), or None when it can."""
+        if self.live and not self.sandbox and self.credentials.kind == "none":
+            return MISSING_CREDENTIALS
+        return None
+
     def secrets(self) -> list[str]:
         """Every secret value held, so the logger can redact them."""
         out = self.credentials.secrets()
@@ -189,10 +200,13 @@ def load_settings(
     *,
     env_file: Path | None = Path(".env"),
     sandbox: bool = False,
+    require_x_credentials: bool = True,
 ) -> Settings:
     """Build `Settings` from `environ` (default `os.environ`) over an optional `.env` file.
 
-    Raises `ConfigError` listing every problem found.
+    Raises `ConfigError` listing every problem found. With `require_x_credentials=False` (commands
+    that never call the X API: stats, classify, triage list ...), missing live credentials are not
+    one of them; the X client refuses to start instead (`App.x`).
     """
     merged: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
@@ -240,12 +254,8 @@ def load_settings(
             "X credentials: OAuth 1.0a needs all four of X_CONSUMER_KEY, X_CONSUMER_SECRET, "
             "X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"
         )
-    if live and creds.kind == "none":
-        problems.append(
-            "X credentials: live mode (X_API_BASE_URL is the real API) needs OAuth 1.0a keys "
-            "(X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or "
-            "X_OAUTH2_USER_TOKEN; or run `brandbot run --sandbox`"
-        )
+    if live and creds.kind == "none" and require_x_credentials:
+        problems.append(MISSING_CREDENTIALS)
     if creds.oauth2_user_token and creds.oauth2_refresh_token and not creds.oauth2_client_id:
         problems.append("X_OAUTH2_CLIENT_ID: needed to refresh X_OAUTH2_USER_TOKEN")
 

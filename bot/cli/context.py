@@ -40,21 +40,25 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings_or_exit(*, sandbox: bool = False) -> Settings:
+def settings_or_exit(*, sandbox: bool = False, require_x_credentials: bool = True) -> Settings:
     """Load settings; on any problem print them all and exit 2 (never a traceback)."""
     try:
-        return load_settings(sandbox=sandbox)
+        return load_settings(sandbox=sandbox, require_x_credentials=require_x_credentials)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
 def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
-    """Build the composition root for a one-shot command (logs to stderr; schema upgraded)."""
+    """Build the composition root for a one-shot command (logs to stderr; schema upgraded).
+
+    One-shot commands work on the database and never call the X API, so they run without X
+    credentials (a command that did reach for the X client would get a `ConfigError`, exit 2).
+    """
     from bot.app import App
     from bot.logs import configure_logging
 
-    settings = settings or settings_or_exit(sandbox=sandbox)
+    settings = settings or settings_or_exit(sandbox=sandbox, require_x_credentials=False)
     configure_logging(log_format=settings.log_format, level="WARNING", secrets=settings.secrets(), stream=sys.stderr)
     app = App(settings)
     app.migrate()
@@ -77,7 +81,7 @@ def handled(
         fail(str(exc), EXIT_NOT_FOUND)
     except refused as exc:
         fail(str(exc), EXIT_CONFLICT)
-    except (ValidationError, ValueError) as exc:
+    except (ValidationError, ConfigError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     except BotError as exc:
         fail(str(exc), EXIT_FAILED)

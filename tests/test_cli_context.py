@@ -1,0 +1,59 @@
+"""bot.cli.context: one-shot commands run without X credentials; the bot itself and the X client need them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.app import App
+from bot.cli.main import app
+from bot.errors import ConfigError
+from bot.settings import MISSING_CREDENTIALS, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+X_VARS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "X_OAUTH2_USER_TOKEN",
+          "X_API_BASE_URL")
+
+
+@pytest.fixture
+def live_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Pointed at the real X API (the default) with no credentials at all, as on a fresh install."""
+    for name in X_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return {"DATABASE_URL": sqlite_url, "TEMPLATE_DIR": str(REPO / "templates"), "LOG_FORMAT": "json"}
+
+
+def test_stats_and_classify_need_no_x_credentials(live_env: dict[str, str]) -> None:
+    """Commands that only read or write the database work before any X keys are configured."""
+    stats = CliRunner().invoke(app, ["stats", "--json"], env=live_env)
+    assert stats.exit_code == 0, stats.output
+    assert json.loads(stats.output)["mentions_seen"] == 0
+    classify = CliRunner().invoke(app, ["classify"], env=live_env, input="@SkyWayAir my bag never arrived\n")
+    assert classify.exit_code == 0, classify.output
+    assert json.loads(classify.output.splitlines()[-1])["complaint"] is True
+
+
+def test_run_without_credentials_says_what_is_missing(live_env: dict[str, str]) -> None:
+    """`brandbot run` against the real API refuses to start (exit 2) and names the variables to set."""
+    result = CliRunner().invoke(app, ["run", "--no-web", "--duration", "1"], env=live_env)
+    assert result.exit_code == 2
+    assert "X_CONSUMER_KEY" in result.output
+    assert "brandbot run --sandbox" in result.output
+
+
+def test_the_x_client_refuses_to_start_without_credentials(live_env: dict[str, str]) -> None:
+    """A command that did reach for the X client gets a ConfigError, not an unauthenticated client."""
+    settings = load_settings(live_env, env_file=None, require_x_credentials=False)
+    assert settings.missing_x_credentials() == MISSING_CREDENTIALS
+    with pytest.raises(ConfigError, match="X_OAUTH2_USER_TOKEN"):
+        _ = App(settings).x
+
+
+def test_sandbox_and_configured_keys_need_nothing_more(live_env: dict[str, str]) -> None:
+    """In the sandbox, or with keys set, nothing is missing."""
+    assert load_settings(live_env, env_file=None, sandbox=True).missing_x_credentials() is None
+    keyed = {**live_env, "X_OAUTH2_USER_TOKEN": "token-1"}
+    assert load_settings(keyed, env_file=None).missing_x_credentials() is None
