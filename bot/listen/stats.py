@@ -59,6 +59,7 @@ def compute_stats(session: Session, *, now: datetime) -> Stats:
         follows_by_status=_grouped(session, col(FollowDecision.status), [s.value for s in FollowStatus]),
         posts_by_state=_grouped(session, col(Post.state), [s.value for s in PostState]),
         last_poll_success_at=last,
-        poll_lag_seconds=None if last is None else (now - last).total_seconds(),
+        # never negative: a sped-up sandbox run (`--speed`) records poll times ahead of the wall clock
+        poll_lag_seconds=None if last is None else max(0.0, (now - last).total_seconds()),
         poll_errors={c.name: c.last_error for c in cursors if c.last_error},
     )
