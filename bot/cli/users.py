@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from functools import partial
+from typing import Annotated
 
 import typer
 
@@ -14,6 +15,9 @@ from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disab
 app = typer.Typer(no_args_is_help=True)
 
 COLUMNS = ("username", "role", "disabled", "created")
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+]
 CLI_ACTOR = "cli"
 
 
@@ -34,9 +38,7 @@ def _read_password(from_stdin: bool) -> str:
 def add_cmd(
     name: str = typer.Argument(..., help="Username (letters, digits, _ . @ -)."),
     role: str = typer.Option(..., "--role", help="admin, editor (PR team) or agent (customer service)."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from the first line of stdin."
-    ),
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Create a dashboard account (exit 4 if the name is taken)."""
     with users_handled():
@@ -76,9 +78,7 @@ def disable_cmd(name: str = typer.Argument(..., help="Username.")) -> None:
 @app.command("passwd")
 def passwd_cmd(
     name: str = typer.Argument(..., help="Username."),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from the first line of stdin."
-    ),
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Set a new password for an account: its open sessions end (exit 3 if unknown)."""
     with users_handled():
