@@ -23,7 +23,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.follow.executor import execute_follows
 from bot.listen.poller import MENTIONS, SEARCH, PollProgress, poll_mentions
-from bot.publish.publisher import publish_due
+from bot.publish.publisher import Publisher
 from bot.runner import poll_seconds
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
@@ -81,9 +81,11 @@ def simulate(
                                          detector_for=app.detector, brand_user_id=brand_id, worker_id="sim",
                                          progress=progress, sources=(source,))
 
+        publisher = Publisher(engine=app.engine, x=app.x, budget=budget, clock=clock, worker_id="sim",
+                              brand_user_id=brand_id)
+
         def publish() -> object:
-            return publish_due(engine=app.engine, x=app.x, budget=budget, clock=clock, worker_id="sim",
-                               brand_user_id=brand_id)
+            return publisher.run_once()
 
         if budget.remaining(tiers.GET_MENTIONS) is not None:  # the same intervals as BotRunner._jobs
             jobs["poll_mentions"] = (poll_seconds(app.settings, budget, tiers.GET_MENTIONS, share=0.9), poll(MENTIONS))

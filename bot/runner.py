@@ -29,6 +29,7 @@ from apscheduler.executors.pool import BasePoolExecutor
 from bot.app import App
 from bot.credentials_health import mark_authorized, mark_unauthorized
 from bot.errors import TransientError, Unauthorized
+from bot.publish.publisher import Publisher
 from bot.settings import Settings
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
@@ -151,6 +152,10 @@ class BotRunner:
 
         self._progress = PollProgress()
         self._brand_id = self._whoami()
+        app = self.app
+        self._publisher = Publisher(engine=app.engine, x=app.x, budget=app.budget, clock=app.clock,
+                                    worker_id=app.worker_id, brand_user_id=self._brand_id,
+                                    lease_seconds=app.settings.publish_lease_seconds)
         scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"max_instances": 1, "coalesce": True},
                                         executors={"default": _JobExecutor(self._job_threads)})
         for name, seconds, func in self._jobs():
@@ -310,12 +315,7 @@ class BotRunner:
             return retrain_if_needed(session, settings=app.settings, now=app.clock.now())
 
     def publish_once(self) -> object:
-        from bot.publish.publisher import publish_due
-
-        app = self.app
-        return publish_due(engine=app.engine, x=app.x, budget=app.budget, clock=app.clock,
-                           worker_id=app.worker_id, brand_user_id=self._brand_id,
-                           lease_seconds=app.settings.publish_lease_seconds)
+        return self._publisher.run_once()
 
     def _publish_loop(self) -> None:
         run = self._wrapped("publish", self.publish_once)

@@ -1,6 +1,6 @@
 """The publisher: moves due posts to X exactly once.
 
-One run (`publish_due`, called every few seconds by the scheduler of every bot process):
+One run (`Publisher.run_once`, called every few seconds by the scheduler of every bot process):
 
 1. **Reconcile**: a post left in `publishing` whose lease expired was in flight when a process
    died. The account's own recent tweets say whether the call went through: if a tweet with
@@ -512,20 +512,3 @@ class Publisher:
         report.stopped_by = "unauthorized"
         log.error("publish.unauthorized", post_id=claim.post_id, detail=str(exc),
                   action="X refused the credentials: posting is stopped and the queue kept until they work again")
-
-
-def publish_due(
-    *,
-    engine: Engine,
-    x: XClient,
-    budget: BudgetKeeper,
-    clock: Clock,
-    worker_id: str,
-    brand_user_id: str,
-    limit: int = 20,
-    lease_seconds: float = LEASE_SECONDS,
-) -> PublishReport:
-    """One publisher run (see the module docstring)."""
-    publisher = Publisher(engine=engine, x=x, budget=budget, clock=clock, worker_id=worker_id,
-                          brand_user_id=brand_user_id, lease_seconds=lease_seconds)
-    return publisher.run_once(limit=limit)

@@ -22,7 +22,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.domain import FollowStatus, PostKind
 from bot.listen.poller import MENTIONS, poll_mentions
-from bot.publish.publisher import publish_due
+from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.sandbox import (
     SandboxConfig,
@@ -67,8 +67,8 @@ class Stack:
         assert result.sources[0].error is None, result
 
     def publish(self) -> list[int]:
-        report = publish_due(engine=self.app.engine, x=self.app.x, budget=self.app.budget, clock=self.clock,
-                             worker_id=self.app.worker_id, brand_user_id=self.app.me().id)
+        report = Publisher(engine=self.app.engine, x=self.app.x, budget=self.app.budget, clock=self.clock,
+                           worker_id=self.app.worker_id, brand_user_id=self.app.me().id).run_once()
         return report.posted
 
     def item_for(self, mention_id: str) -> TriageItem:
