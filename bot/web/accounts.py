@@ -92,6 +92,14 @@ def get_user(session: Session, username: str) -> StaffUser | None:
     return session.exec(select(StaffUser).where(col(StaffUser.username) == username)).first()
 
 
+def existing_user(session: Session, username: str) -> StaffUser:
+    """The account named `username`; `UserNotFoundError` if there is none."""
+    user = get_user(session, username)
+    if user is None:
+        raise UserNotFoundError(f"no user {username!r}")
+    return user
+
+
 def add_user(
     session: Session, *, username: str, role: str, password: str, actor: str, now: datetime,
     hasher: PasswordHasher | None = None,
@@ -117,9 +125,7 @@ def list_users(session: Session) -> list[StaffUser]:
 
 def disable_user(session: Session, *, username: str, actor: str, now: datetime) -> StaffUser:
     """Disable an account: it can no longer sign in and its open sessions stop working."""
-    user = get_user(session, username)
-    if user is None:
-        raise UserNotFoundError(f"no user {username!r}")
+    user = existing_user(session, username)
     user.disabled = True
     session.add(user)
     audit(session, at=now, actor=actor, action="user.disabled", target=f"user:{username}")
@@ -136,9 +142,7 @@ def set_password(
     The stored hash changes, so every session signed with the old one ends at its next request.
     """
     validate_password(password)
-    user = get_user(session, username)
-    if user is None:
-        raise UserNotFoundError(f"no user {username!r}")
+    user = existing_user(session, username)
     user.password_hash = (hasher or PasswordHasher()).hash(password)
     session.add(user)
     audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{username}")
@@ -222,9 +226,7 @@ class Authenticator:
             log.warning("password_change.throttled", username=username, ip=ip)
             raise LoginThrottled("too many wrong passwords; try again later",
                                  retry_after=int(LOGIN_WINDOW.total_seconds()))
-        user = get_user(session, username)
-        if user is None:
-            raise UserNotFoundError(f"no user {username!r}")
+        user = existing_user(session, username)
         if not self._verify(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
             audit(session, at=now, actor=username, action="login.failed", target=f"ip {ip}",
                   detail="wrong current password on the password form")
