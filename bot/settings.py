@@ -114,9 +114,7 @@ class Settings:
 
     def missing_x_credentials(self) -> str | None:
         """Why this deployment cannot call the X API (live, with no credentials), or None when it can."""
-        if self.live and not self.sandbox and self.credentials.kind == "none":
-            return MISSING_CREDENTIALS
-        return None
+        return _missing_credentials(self.x_api_base_url, self.credentials, sandbox=self.sandbox)
 
     def secrets(self) -> list[str]:
         """Every secret value held, so the logger can redact them."""
@@ -195,6 +193,12 @@ def _valid_url(value: str, schemes: tuple[str, ...]) -> bool:
     return parsed.scheme in schemes and bool(parsed.netloc)
 
 
+def _missing_credentials(base_url: str, creds: XCredentials, *, sandbox: bool) -> str | None:
+    """`MISSING_CREDENTIALS` when calls would go to the real X API with no credentials at all."""
+    live = base_url.rstrip("/") in REAL_API_HOSTS and not sandbox
+    return MISSING_CREDENTIALS if live and creds.kind == "none" else None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -247,15 +251,15 @@ def load_settings(
         oauth2_client_id=get("X_OAUTH2_CLIENT_ID"),
         oauth2_client_secret=get("X_OAUTH2_CLIENT_SECRET"),
     )
-    live = base_url in REAL_API_HOSTS and not sandbox
     oauth1_parts = [creds.consumer_key, creds.consumer_secret, creds.access_token, creds.access_token_secret]
     if any(oauth1_parts) and not all(oauth1_parts):
         problems.append(
             "X credentials: OAuth 1.0a needs all four of X_CONSUMER_KEY, X_CONSUMER_SECRET, "
             "X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"
         )
-    if live and creds.kind == "none" and require_x_credentials:
-        problems.append(MISSING_CREDENTIALS)
+    missing = _missing_credentials(base_url, creds, sandbox=sandbox)
+    if missing and require_x_credentials:
+        problems.append(missing)
     if creds.oauth2_user_token and creds.oauth2_refresh_token and not creds.oauth2_client_id:
         problems.append("X_OAUTH2_CLIENT_ID: needed to refresh X_OAUTH2_USER_TOKEN")
 
