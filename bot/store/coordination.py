@@ -19,13 +19,14 @@ def acquire_lease(session: Session, *, name: str, owner: str, ttl_seconds: float
     The conditional UPDATE makes this safe for several processes on one PostgreSQL database.
     """
     until = now + timedelta(seconds=ttl_seconds)
+    may_take = (col(Lease.owner) == owner) | (col(Lease.until) < now)
     holder = session.get(Lease, name)
-    dead = holder is not None and holder.owner != owner and dead_local_owner(holder.owner)
+    if holder is not None and holder.owner != owner and dead_local_owner(holder.owner):
+        may_take = may_take | (col(Lease.owner) == holder.owner)  # its holder died on this host
     result = session.execute(
         update(Lease)
         .where(col(Lease.name) == name)
-        .where((col(Lease.owner) == owner) | (col(Lease.until) < now)
-               | ((col(Lease.owner) == (holder.owner if holder else "")) & dead))
+        .where(may_take)
         .values(owner=owner, until=until)
         .execution_options(synchronize_session=False)
     )
