@@ -174,6 +174,17 @@ def recent_failures(session: Session, *, username: str, ip: str, now: datetime) 
     return int(session.exec(stmt).one())
 
 
+def refuse_if_throttled(session: Session, *, username: str, ip: str, now: datetime, message: str,
+                        detail: str = "") -> None:
+    """Raise `LoginThrottled` ("`message`; try again later") with a `login.throttled` row once `username`
+    has failed `LOGIN_MAX_FAILURES` times from `ip` within `LOGIN_WINDOW`; else do nothing."""
+    if recent_failures(session, username=username, ip=ip, now=now) < LOGIN_MAX_FAILURES:
+        return
+    audit(session, at=now, actor=username, action="login.throttled", target=f"ip {ip}", detail=detail)
+    log.warning("login.throttled", username=username, ip=ip, detail=detail)
+    raise LoginThrottled(f"{message}; try again later", retry_after=int(LOGIN_WINDOW.total_seconds()))
+
+
 class Authenticator:
     """Checks passwords; one per web process (it keeps a dummy hash to time unknown names alike)."""
 
@@ -194,11 +205,7 @@ class Authenticator:
         `LOGIN_WINDOW` for this username and address, else `LoginFailed` (recorded) on a mismatch.
         """
         name = username.strip()[:100]
-        if recent_failures(session, username=name, ip=ip, now=now) >= LOGIN_MAX_FAILURES:
-            audit(session, at=now, actor=name, action="login.throttled", target=f"ip {ip}")
-            log.warning("login.throttled", username=name, ip=ip)
-            raise LoginThrottled("too many failed sign-ins; try again later",
-                                 retry_after=int(LOGIN_WINDOW.total_seconds()))
+        refuse_if_throttled(session, username=name, ip=ip, now=now, message="too many failed sign-ins")
         user = get_user(session, name) if len(password) <= MAX_PASSWORD_LENGTH else None
         ok = self._verify(user.password_hash if user else self._dummy, password[:MAX_PASSWORD_LENGTH])
         if user is None or user.disabled or not ok:
@@ -222,10 +229,8 @@ class Authenticator:
         throttle as the sign-in form (`LoginThrottled`, nothing checked), so this form is no way
         round it. The password changes only once every check has passed.
         """
-        if recent_failures(session, username=username, ip=ip, now=now) >= LOGIN_MAX_FAILURES:
-            log.warning("password_change.throttled", username=username, ip=ip)
-            raise LoginThrottled("too many wrong passwords; try again later",
-                                 retry_after=int(LOGIN_WINDOW.total_seconds()))
+        refuse_if_throttled(session, username=username, ip=ip, now=now, message="too many wrong passwords",
+                            detail="on the password form")
         user = existing_user(session, username)
         if not self._verify(user.password_hash, current[:MAX_PASSWORD_LENGTH]):
             audit(session, at=now, actor=username, action="login.failed", target=f"ip {ip}",

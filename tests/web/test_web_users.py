@@ -260,6 +260,7 @@ class TestOwnPassword:
                          page="/account/password")
         assert _flashes(page) == [("error", "too many wrong passwords; try again later; nothing was changed")]
         assert _hash(bot, "sam") == before
+        assert _audit(bot, "login.throttled") == [("sam", "login.throttled", "ip testclient", "on the password form")]
         token = csrf_token(second)
         response = second.post("/login", data={"username": "sam", "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 429
