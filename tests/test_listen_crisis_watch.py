@@ -72,6 +72,16 @@ class TestWatchCrisis:
         with Session(engine) as session:
             assert crisis_state(session, now=now).active is False
 
+    def test_spike_after_a_silent_day_says_the_baseline_counts_as_one(self, engine: Engine,
+                                                                       clock: ManualClock) -> None:
+        """With no complaint in the day before, the reason does not claim 25x a baseline of 0."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=2 * k) for k in range(25)])
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (result.tripped, result.baseline_per_window, result.ratio) == (True, 0.0, 25.0)
+        assert result.reason == ("complaint spike: 25 complaints in the last 60 min, 25.0x the 24 h baseline of "
+                                 "0.0 per window, counted as 1 (thresholds 20 and 4x)")
+
     def test_few_complaints_on_a_quiet_day_do_not_trip(self, engine: Engine, clock: ManualClock) -> None:
         """Ten complaints after a silent day stay under the minimum count of 20."""
         now = clock.now()

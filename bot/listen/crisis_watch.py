@@ -91,9 +91,10 @@ def check_crisis(session: Session, *, now: datetime, settings: Settings) -> Cris
         return CrisisCheck(count, baseline, ratio, tripped=False, already_active=True, reason=state.reason)
     if count < settings.crisis_min_complaints or ratio < settings.crisis_ratio:
         return CrisisCheck(count, baseline, ratio, tripped=False)
+    counted_as = ", counted as 1" if baseline < 1.0 else ""
     reason = (
         f"complaint spike: {count} complaints in the last {settings.crisis_window_minutes} min, "
-        f"{ratio:.1f}x the 24 h baseline of {baseline:.1f} per window "
+        f"{ratio:.1f}x the 24 h baseline of {baseline:.1f} per window{counted_as} "
         f"(thresholds {settings.crisis_min_complaints} and {settings.crisis_ratio:g}x)"
     )
     set_crisis(session, active=True, reason=reason, actor=ACTOR, now=now, automatic=True)
