@@ -28,6 +28,8 @@ from bot.store.models import Classification, Mention
 log = structlog.get_logger()
 
 BASELINE_SPAN = timedelta(hours=24)
+#: A baseline under this many complaints per window counts as this many (a quiet brand is not tripped by a handful).
+MIN_BASELINE = 1.0
 ALERT_TIMEOUT_SECONDS = 5.0
 ACTOR = "crisis-watch"
 
@@ -65,7 +67,7 @@ def measure(session: Session, *, now: datetime, window: timedelta) -> tuple[int,
     count = complaints_between(session, start=start, end=now)
     before = complaints_between(session, start=start - BASELINE_SPAN, end=start)
     baseline = before * (window / BASELINE_SPAN)
-    ratio = count / max(baseline, 1.0)
+    ratio = count / max(baseline, MIN_BASELINE)
     return count, baseline, ratio
 
 
@@ -91,7 +93,7 @@ def check_crisis(session: Session, *, now: datetime, settings: Settings) -> Cris
         return CrisisCheck(count, baseline, ratio, tripped=False, already_active=True, reason=state.reason)
     if count < settings.crisis_min_complaints or ratio < settings.crisis_ratio:
         return CrisisCheck(count, baseline, ratio, tripped=False)
-    counted_as = ", counted as 1" if baseline < 1.0 else ""
+    counted_as = f", counted as {MIN_BASELINE:g}" if baseline < MIN_BASELINE else ""
     reason = (
         f"complaint spike: {count} complaints in the last {settings.crisis_window_minutes} min, "
         f"{ratio:.1f}x the 24 h baseline of {baseline:.1f} per window{counted_as} "
