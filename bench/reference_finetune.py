@@ -35,6 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bench_classifier import CONTROLS, DATA, FOLDS, N_TRAIN, folds_of, header, line, load
 
 MAX_LEN, LR, BATCH, EPOCHS, WEIGHT_DECAY, WARMUP = 64, 5e-5, 16, 4, 0.01, 0.1
+INFER_BATCH = 64
 
 
 def build(model_dir: str) -> tuple[Any, Any]:
@@ -68,8 +69,8 @@ def predict(model: Any, tokenizer: Any, texts: list[str]) -> list[float]:
     model.eval()
     out: list[float] = []
     with torch.inference_mode():
-        for i in range(0, len(texts), 64):
-            batch = encode(tokenizer, texts[i : i + 64])
+        for i in range(0, len(texts), INFER_BATCH):
+            batch = encode(tokenizer, texts[i : i + INFER_BATCH])
             out += torch.softmax(model(batch["input_ids"], batch["attention_mask"]), -1)[:, 1].tolist()
     return out
 
@@ -117,7 +118,7 @@ def throughput(model_dir: str, texts: list[str]) -> float:
 
     torch.set_num_threads(1)
     tokenizer, model = build(model_dir)
-    predict(model, tokenizer, texts[:64])  # warm-up
+    predict(model, tokenizer, texts[:INFER_BATCH])  # warm-up
     best = 0.0
     for _ in range(3):
         start = time.perf_counter()
