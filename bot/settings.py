@@ -21,6 +21,13 @@ TIERS = ("free", "basic", "pro", "payg", "enterprise")
 REAL_API_BASE_URL = "https://api.twitter.com"
 #: Hosts of the real X API (either spelling): talking to them needs real credentials.
 REAL_API_HOSTS = ("https://api.twitter.com", "https://api.x.com")
+
+
+def is_real_api(base_url: str) -> bool:
+    """True when `base_url` is the real X API rather than the sandbox or an emulator."""
+    return base_url.rstrip("/") in REAL_API_HOSTS
+
+
 MISSING_CREDENTIALS = (
     "X credentials: live mode (X_API_BASE_URL is the real API) needs OAuth 1.0a keys "
     "(X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or "
@@ -110,7 +117,7 @@ class Settings:
     @property
     def live(self) -> bool:
         """True when calls go to the real X API."""
-        return self.x_api_base_url.rstrip("/") in REAL_API_HOSTS
+        return is_real_api(self.x_api_base_url)
 
     def missing_x_credentials(self) -> str | None:
         """Why this deployment cannot call the X API (live, with no credentials), or None when it can."""
@@ -195,7 +202,7 @@ def _valid_url(value: str, schemes: tuple[str, ...]) -> bool:
 
 def _missing_credentials(base_url: str, creds: XCredentials, *, sandbox: bool) -> str | None:
     """`MISSING_CREDENTIALS` when calls would go to the real X API with no credentials at all."""
-    live = base_url.rstrip("/") in REAL_API_HOSTS and not sandbox
+    live = is_real_api(base_url) and not sandbox
     return MISSING_CREDENTIALS if live and creds.kind == "none" else None
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.errors import ConfigError
-from bot.settings import REAL_API_BASE_URL, Settings, XCredentials, load_settings
+from bot.settings import REAL_API_BASE_URL, Settings, XCredentials, is_real_api, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATES = REPO / "templates"
@@ -314,6 +314,14 @@ class TestLenientForms:
         settings = load_settings({"DATABASE_URL": "postgres://bot@db/brand", "TEMPLATE_DIR": str(TEMPLATES)},
                                  env_file=None, sandbox=True)
         assert settings.database_url == "postgresql+psycopg://bot@db/brand"
+
+    @pytest.mark.parametrize(
+        ("url", "real"),
+        [("https://api.x.com", True), ("https://api.twitter.com/", True), ("http://127.0.0.1:8787", False),
+         ("https://api.x.com.example.org", False)],
+    )
+    def test_is_real_api(self, url: str, real: bool) -> None:
+        assert is_real_api(url) is real
 
     def test_api_x_com_is_live_and_needs_credentials(self) -> None:
         with pytest.raises(ConfigError, match="X credentials"):
