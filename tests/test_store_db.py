@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,13 +12,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.clock import ManualClock
 from bot.store import models  # noqa: F401 - registers every table on SQLModel.metadata
-from bot.store.db import make_engine
+from bot.store.db import latest_activity_at, make_engine
+from bot.store.models import CrisisChange, Cursor
 from bot.store.tokens import DatabaseTokenStore
 from bot.xapi.oauth2 import OAuth2Token
 from tests.conftest import PG_ADMIN_URL
@@ -88,3 +89,22 @@ def test_token_store_round_trip_replaces_the_single_row(engine: Engine, clock: M
     second = OAuth2Token("access-2", "refresh-2", clock.now() + timedelta(hours=4))
     DatabaseTokenStore(engine, clock).save(second)  # another process
     assert store.load() == second
+
+
+class TestLatestActivityAt:
+    def test_none_for_an_empty_or_unmigrated_database(self, engine: Engine, tmp_path: Path) -> None:
+        assert latest_activity_at(engine) is None
+        bare = make_engine(f"sqlite:///{tmp_path / 'bare.db'}")
+        assert latest_activity_at(bare) is None
+        bare.dispose()
+
+    def test_the_newest_of_polls_and_crisis_changes(self, engine: Engine) -> None:
+        poll = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+        with Session(engine) as s:
+            s.add(Cursor(name="mentions", last_poll_at=poll))
+            s.commit()
+        assert latest_activity_at(engine) == poll
+        with Session(engine) as s:
+            s.add(CrisisChange(active=True, reason="r", actor="crisis-watch", created_at=poll + timedelta(hours=9)))
+            s.commit()
+        assert latest_activity_at(engine) == poll + timedelta(hours=9)

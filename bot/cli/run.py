@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ import structlog
 import typer
 
 from bot.cli.context import EXIT_USAGE, settings_or_exit
+from bot.clock import AcceleratedClock, Clock, SystemClock
 
 log = structlog.get_logger()
 
@@ -32,7 +34,6 @@ def run_cmd(
 ) -> None:
     """Run the bot: publish, listen, follow, triage, serve the dashboard (SIGTERM stops it cleanly)."""
     from bot.app import App
-    from bot.clock import AcceleratedClock, Clock, SystemClock
     from bot.logs import configure_logging
     from bot.runner import BotRunner
 
@@ -43,7 +44,7 @@ def run_cmd(
     if speed <= 0:
         typer.echo("--speed must be positive", err=True)
         raise typer.Exit(EXIT_USAGE)
-    clock: Clock = AcceleratedClock(speed) if speed != 1 else SystemClock()
+    clock = _clock(settings.database_url, speed=speed, sandbox=sandbox)
     server = None
     if sandbox:
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
@@ -82,6 +83,29 @@ def run_cmd(
         if server is not None:
             server.stop()
         log.info("bot.exit", shutdown_seconds=round(time.monotonic() - started, 2))
+
+
+def _clock(database_url: str, *, speed: float, sandbox: bool) -> Clock:
+    """The run's clock: the wall clock, or one running `speed` times faster.
+
+    On the sandbox the clock never starts before the newest time already in the database: an earlier
+    `--speed` run wrote simulated times ahead of the wall clock, and a fresh sandbox world dated
+    before them would hand out tweet ids below the stored cursors, so its mentions would be skipped.
+    """
+    from bot.store.db import latest_activity_at, make_engine
+
+    now = datetime.now(UTC)
+    start = now
+    if sandbox:
+        engine = make_engine(database_url)
+        latest = latest_activity_at(engine)
+        engine.dispose()
+        if latest is not None and latest > now:
+            start = latest + timedelta(seconds=1)
+            log.info("clock.resumed", start=start.isoformat(), ahead_seconds=round((start - now).total_seconds()))
+    if speed == 1 and start == now:
+        return SystemClock()
+    return AcceleratedClock(speed, start=start)
 
 
 def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed: int, port: int) -> tuple[Any, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
@@ -84,3 +86,23 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         rev: str | None = MigrationContext.configure(conn).get_current_revision()
         return rev
+
+
+def latest_activity_at(engine: Engine) -> datetime | None:
+    """The newest time the bot has written (mentions seen, polls, posts, crisis changes), or None.
+
+    A run on an accelerated clock (`--speed 60`) writes simulated times ahead of the wall clock; a
+    later run must not start before them, or the cursors and the crisis history would run backwards.
+    None for an empty database or one not migrated yet.
+    """
+    from bot.clock import as_utc
+    from bot.store.models import CrisisChange, Cursor, Mention, Post
+
+    columns = (Mention.seen_at, Cursor.last_poll_at, Post.updated_at, CrisisChange.created_at)
+    try:
+        with engine.connect() as conn:
+            values = [conn.execute(select(func.max(column))).scalar() for column in columns]
+    except SQLAlchemyError:
+        return None
+    found = [as_utc(v) for v in values if isinstance(v, datetime)]
+    return max(found, default=None)
