@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from structlog.testing import capture_logs
 
 from bot.clock import ManualClock
-from bot.crisis import crisis_state
+from bot.crisis import crisis_state, set_crisis
 from bot.listen.crisis_watch import post_alert, watch_crisis
 from bot.settings import Settings
 from bot.store.db import session_scope
@@ -102,6 +102,24 @@ class TestWatchCrisis:
         assert result.tripped is True
         assert {"event": "crisis.alert_failed", "error": "OSError", "detail": "webhook down",
                 "log_level": "error"} in logs
+
+    def test_the_spike_a_person_turned_off_does_not_trip_again(self, engine: Engine, clock: ManualClock) -> None:
+        """After "off", only complaints classified since count: the same spike is not re-tripped a minute
+        later, even when the person's clock is behind the bot's (the command line during a sped-up run);
+        a new spike trips it again."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=2 * k) for k in range(25)])
+        sent: list[str] = []
+        assert watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append).tripped
+        with session_scope(engine) as session:
+            set_crisis(session, active=False, reason="handled", actor="alice", now=now + timedelta(seconds=30))
+        clock.advance(60)
+        calm = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
+        assert (calm.tripped, calm.window_count, len(sent)) == (False, 0, 1)
+        clock.advance(60)
+        _complaints(engine, [clock.now() - timedelta(seconds=k) for k in range(21)], start_id=500)
+        again = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
+        assert (again.tripped, again.window_count, len(sent)) == (True, 21, 2)
 
 
 class TestPostAlert:

@@ -4,7 +4,9 @@ The rate is complaints among mentions posted in the last `crisis_window_minutes`
 baseline is the mean number per window over the 24 hours before that window. The switch trips
 when the count reaches `crisis_min_complaints` and is at least `crisis_ratio` times the baseline
 (a baseline under one complaint per window counts as one, so a quiet brand is not tripped by a
-handful). While crisis mode is on nothing is re-tripped; turning it off is a person's call.
+handful). While crisis mode is on nothing is re-tripped; turning it off is a person's call, and
+after a person turns it off only complaints classified since then count towards the window (the
+spike the person just declared over does not trip it again at the next check).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from sqlmodel import Session, col, select
 from bot.clock import Clock
 from bot.crisis import crisis_state, set_crisis
 from bot.settings import Settings
+from bot.store.coordination import counter_value, set_counter
 from bot.store.db import session_scope
-from bot.store.models import Classification, Mention
+from bot.store.models import Classification, CrisisChange, Mention
 
 log = structlog.get_logger()
 
@@ -32,6 +35,9 @@ BASELINE_SPAN = timedelta(hours=24)
 MIN_BASELINE = 1.0
 ALERT_TIMEOUT_SECONDS = 5.0
 ACTOR = "crisis-watch"
+#: Shared counters: the newest "off" change the watch has seen, and the classifications before it.
+SEEN_OFF_COUNTER = "crisis_watch.seen_off_change"
+FLOOR_COUNTER = "crisis_watch.classification_floor"
 
 AlertSender = Callable[[str], None]
 
@@ -48,23 +54,44 @@ class CrisisCheck:
     reason: str = ""
 
 
-def complaints_between(session: Session, *, start: datetime, end: datetime) -> int:
-    """Complaints among mentions posted in (start, end]."""
+def complaints_between(session: Session, *, start: datetime, end: datetime, after_id: int = 0) -> int:
+    """Complaints among mentions posted in (start, end] (classified after classification `after_id`)."""
     stmt = (
         select(func.count())
         .select_from(Classification)
         .join(Mention, col(Mention.id) == col(Classification.mention_id))
         .where(col(Classification.complaint).is_(True))
+        .where(col(Classification.id) > after_id)
         .where(col(Mention.created_at) > start)
         .where(col(Mention.created_at) <= end)
     )
     return int(session.exec(stmt).one())
 
 
-def measure(session: Session, *, now: datetime, window: timedelta) -> tuple[int, float, float]:
-    """(complaints in the window ending now, baseline per window over the 24 h before, ratio)."""
+def classification_floor(session: Session) -> int:
+    """Classifications up to this id do not count towards the window: they came before a person's "off".
+
+    The first check after an "off" change records the newest classification id (ids, not times:
+    the command line and a sped-up bot keep different clocks).
+    """
+    latest_off = session.exec(select(func.max(CrisisChange.id)).where(col(CrisisChange.active).is_(False))).one()
+    if latest_off is None:
+        return 0
+    if counter_value(session, SEEN_OFF_COUNTER) != latest_off:
+        newest = session.exec(select(func.max(Classification.id))).one() or 0
+        set_counter(session, SEEN_OFF_COUNTER, latest_off)
+        set_counter(session, FLOOR_COUNTER, newest)
+        return newest
+    return counter_value(session, FLOOR_COUNTER)
+
+
+def measure(session: Session, *, now: datetime, window: timedelta, after_id: int = 0) -> tuple[int, float, float]:
+    """(complaints in the window ending now, baseline per window over the 24 h before, ratio).
+
+    The window counts only classifications after `after_id`; the baseline counts all.
+    """
     start = now - window
-    count = complaints_between(session, start=start, end=now)
+    count = complaints_between(session, start=start, end=now, after_id=after_id)
     before = complaints_between(session, start=start - BASELINE_SPAN, end=start)
     baseline = before * (window / BASELINE_SPAN)
     ratio = count / max(baseline, MIN_BASELINE)
@@ -87,7 +114,7 @@ def post_alert(url: str, text: str, *, timeout: float = ALERT_TIMEOUT_SECONDS,
 def check_crisis(session: Session, *, now: datetime, settings: Settings) -> CrisisCheck:
     """Trip crisis mode on a complaint spike, in the caller's transaction (not committed); no alert sent."""
     window = timedelta(minutes=settings.crisis_window_minutes)
-    count, baseline, ratio = measure(session, now=now, window=window)
+    count, baseline, ratio = measure(session, now=now, window=window, after_id=classification_floor(session))
     state = crisis_state(session, now=now)
     if state.active:
         return CrisisCheck(count, baseline, ratio, tripped=False, already_active=True, reason=state.reason)
