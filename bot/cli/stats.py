@@ -28,6 +28,7 @@ def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON objec
                 "last_poll_success_at": stats.last_poll_success_at,
                 "poll_lag_seconds": stats.poll_lag_seconds,
                 "poll_errors": stats.poll_errors,
+                "poll_lag_by_source": stats.poll_lag_by_source,
             }
             print_json(data)
             return
@@ -38,11 +39,15 @@ def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON objec
             f"complaints             {stats.complaints}",
             "triage                 " + ", ".join(f"{k} {v}" for k, v in stats.triage_by_status.items()),
             f"SLA breached (open)    {stats.sla_breached}",
-            f"follows done           {stats.follows_done}",
+            f"follows done           {stats.follows_done} (by the bot or by a person)",
             f"follows for a person   {stats.follows_waiting_for_a_person}",
             "posts                  " + ", ".join(f"{k} {v}" for k, v in stats.posts_by_state.items()),
             f"429s received          {stats.x_429}",
             f"last poll              {fmt(stats.last_poll_success_at) or '-'} (lag {lag})",
+        ]
+        lines += [
+            f"  {name:<20} lag {'never succeeded' if value is None else f'{value:.0f} s'}"
+            for name, value in stats.poll_lag_by_source.items()
         ]
         lines += [f"poll error ({name})    {error}" for name, error in stats.poll_errors.items()]
         for line in lines:

@@ -28,10 +28,13 @@ class Stats:
     last_poll_success_at: datetime | None = None
     poll_lag_seconds: float | None = None  # now - newest Cursor.last_success_at; None if never polled
     poll_errors: dict[str, str] = field(default_factory=dict)  # cursor name -> last error
+    #: cursor name -> seconds since that source last succeeded (a failing source shows here, not in the lag above)
+    poll_lag_by_source: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def follows_done(self) -> int:
-        return self.follows_by_status.get(FollowStatus.DONE.value, 0)
+        """Follows made, by the bot through the API or by a person from the "to follow" list."""
+        return sum(self.follows_by_status.get(s.value, 0) for s in (FollowStatus.DONE, FollowStatus.MANUAL_DONE))
 
     @property
     def follows_waiting_for_a_person(self) -> int:
@@ -50,6 +53,11 @@ def compute_stats(session: Session, *, now: datetime) -> Stats:
     cursors = list(session.exec(select(Cursor)))
     successes = [c.last_success_at for c in cursors if c.last_success_at is not None]
     last = max(successes) if successes else None
+
+    def lag(at: datetime | None) -> float | None:
+        # never negative: a sped-up sandbox run (`--speed`) records poll times ahead of the wall clock
+        return None if at is None else max(0.0, (now - at).total_seconds())
+
     return Stats(
         mentions_seen=counter_value(session, "mentions_seen"),
         complaints=counter_value(session, "complaints"),
@@ -59,7 +67,7 @@ def compute_stats(session: Session, *, now: datetime) -> Stats:
         follows_by_status=_grouped(session, col(FollowDecision.status), [s.value for s in FollowStatus]),
         posts_by_state=_grouped(session, col(Post.state), [s.value for s in PostState]),
         last_poll_success_at=last,
-        # never negative: a sped-up sandbox run (`--speed`) records poll times ahead of the wall clock
-        poll_lag_seconds=None if last is None else max(0.0, (now - last).total_seconds()),
+        poll_lag_seconds=lag(last),
         poll_errors={c.name: c.last_error for c in cursors if c.last_error},
+        poll_lag_by_source={c.name: lag(c.last_success_at) for c in cursors},
     )
