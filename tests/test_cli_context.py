@@ -57,3 +57,12 @@ def test_sandbox_and_configured_keys_need_nothing_more(live_env: dict[str, str])
     assert load_settings(live_env, env_file=None, sandbox=True).missing_x_credentials() is None
     keyed = {**live_env, "X_OAUTH2_USER_TOKEN": "token-1"}
     assert load_settings(keyed, env_file=None).missing_x_credentials() is None
+
+
+@pytest.mark.parametrize("command", [["stats"], ["crisis", "status"], ["queue", "list"], ["triage", "list"]])
+def test_an_unreachable_database_is_one_line_not_a_traceback(live_env: dict[str, str], tmp_path: Path,
+                                                             command: list[str]) -> None:
+    env = {**live_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-dir' / 'bot.db'}"}
+    result = CliRunner().invoke(app, command, env=env)
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: database unreachable: unable to open database file (check DATABASE_URL)"

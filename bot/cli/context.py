@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, NoReturn
 
 import typer
+from sqlalchemy.exc import OperationalError
 
 from bot.errors import BotError, ConfigError, ValidationError
 from bot.settings import Settings, load_settings
@@ -61,7 +62,10 @@ def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
     settings = settings or settings_or_exit(sandbox=sandbox, require_x_credentials=False)
     configure_logging(log_format=settings.log_format, level="WARNING", secrets=settings.secrets(), stream=sys.stderr)
     app = App(settings)
-    app.migrate()
+    try:
+        app.migrate()
+    except OperationalError as exc:
+        database_unreachable(exc)
     return app
 
 
@@ -85,6 +89,14 @@ def handled(
         fail(str(exc), EXIT_USAGE)
     except BotError as exc:
         fail(str(exc), EXIT_FAILED)
+    except OperationalError as exc:
+        database_unreachable(exc)
+
+
+def database_unreachable(exc: OperationalError) -> NoReturn:
+    """No server, no such file or directory: one line, exit 1 (never a SQLAlchemy traceback)."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    fail(f"database unreachable: {detail} (check DATABASE_URL)", EXIT_FAILED)
 
 
 def _jsonable(value: Any) -> Any:
