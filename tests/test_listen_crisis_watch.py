@@ -121,6 +121,45 @@ class TestWatchCrisis:
         again = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=sent.append)
         assert (again.tripped, again.window_count, len(sent)) == (True, 21, 2)
 
+    def test_a_failed_alert_is_sent_again_at_the_next_check_until_it_arrives(self, engine: Engine,
+                                                                            clock: ManualClock) -> None:
+        """The webhook is down at the trip: the next check sends it again; once it arrived, never again."""
+        _complaints(engine, [clock.now() - timedelta(minutes=k) for k in range(20)])
+        attempts: list[str] = []
+        up = False
+
+        def flaky(text: str) -> bool:
+            attempts.append(text)
+            return up
+
+        with capture_logs() as logs:
+            assert watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=flaky).tripped
+        assert len(attempts) == 1
+        assert "crisis.alert_owed" in [e["event"] for e in logs]
+        up = True
+        clock.advance(60)
+        watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=flaky)
+        assert len(attempts) == 2
+        assert attempts[1] == attempts[0]
+        clock.advance(60)
+        watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=flaky)
+        assert len(attempts) == 2
+
+    def test_an_owed_alert_is_dropped_once_crisis_mode_is_off(self, engine: Engine, clock: ManualClock) -> None:
+        _complaints(engine, [clock.now() - timedelta(minutes=k) for k in range(20)])
+        attempts: list[str] = []
+
+        def down(text: str) -> bool:
+            attempts.append(text)
+            return False
+
+        watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=down)
+        with session_scope(engine) as session:
+            set_crisis(session, active=False, reason="handled", actor="alice", now=clock.now())
+        clock.advance(60)
+        watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=down)
+        assert len(attempts) == 1
+
 
 class TestPostAlert:
     def test_posts_slack_compatible_json(self) -> None:

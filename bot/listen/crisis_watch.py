@@ -38,8 +38,11 @@ ACTOR = "crisis-watch"
 #: Shared counters: the newest "off" change the watch has seen, and the classifications before it.
 SEEN_OFF_COUNTER = "crisis_watch.seen_off_change"
 FLOOR_COUNTER = "crisis_watch.classification_floor"
+#: 1 while the alert of the current crisis has not reached the webhook yet.
+ALERT_OWED_COUNTER = "crisis_watch.alert_owed"
 
-AlertSender = Callable[[str], None]
+#: Sends the alert text; returning False (or raising) means it did not arrive.
+AlertSender = Callable[[str], bool | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,23 +153,41 @@ def watch_crisis(
     """The scheduled job: check (committed), then alert outside the transaction.
 
     `send_alert` defaults to a POST to `settings.alert_webhook_url` when set (else only the log
-    warning). Alert failures are logged, never raised.
+    warning). An alert that fails (the sender raises, or the webhook answers an error) stays owed
+    in a shared counter and is sent again at each later check while crisis mode is still on; a
+    failure is logged, never raised.
     """
+    sender = send_alert or _webhook_sender(settings)
     with session_scope(engine) as session:
         result = check_crisis(session, now=clock.now(), settings=settings)
-    if not result.tripped:
+        if result.tripped and sender is not None:
+            set_counter(session, ALERT_OWED_COUNTER, 1)
+        owed = counter_value(session, ALERT_OWED_COUNTER) == 1
+        state = crisis_state(session, now=clock.now())
+        if owed and (not state.active or sender is None):
+            set_counter(session, ALERT_OWED_COUNTER, 0)  # over before anyone could be told: nothing to send
+            owed = False
+    if not owed or sender is None:
         return result
-    text = alert_text(settings.brand_handle, result.reason)
-    sender = send_alert
-    if sender is None and settings.alert_webhook_url:
-        url = settings.alert_webhook_url
-
-        def sender(message: str) -> None:
-            post_alert(url, message)
-
-    if sender is not None:
-        try:
-            sender(text)
-        except Exception as exc:  # noqa: BLE001 - an alert failure must never undo or fail the trip
-            log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
+    try:
+        sent = sender(alert_text(settings.brand_handle, state.reason)) is not False
+    except Exception as exc:  # noqa: BLE001 - an alert failure must never undo or fail the trip
+        log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
+        sent = False
+    if sent:
+        with session_scope(engine) as session:
+            set_counter(session, ALERT_OWED_COUNTER, 0)
+    else:
+        log.warning("crisis.alert_owed", detail="sent again at the next check while crisis mode is on")
     return result
+
+
+def _webhook_sender(settings: Settings) -> AlertSender | None:
+    if not settings.alert_webhook_url:
+        return None
+    url = settings.alert_webhook_url
+
+    def sender(message: str) -> bool:
+        return post_alert(url, message)
+
+    return sender
