@@ -345,3 +345,52 @@ class TestAnecdoteTime:
         with pytest.raises(ConfigError, match="ANECDOTE_TIME: expected a time of day HH:MM"):
             load_settings({"TEMPLATE_DIR": str(TEMPLATES), "ANECDOTE_TIME": value}, env_file=None, sandbox=True)
 
+
+class TestDetectorRulesFile:
+    def test_unset_means_shipped_rules_only(self) -> None:
+        """Without DETECTOR_RULES_FILE no brand rule file is configured."""
+        assert load({"TEMPLATE_DIR": str(TEMPLATES)}, sandbox=True).detector_rules_file is None
+
+    def test_a_valid_file_is_kept(self, tmp_path: Path) -> None:
+        """A valid rule file is checked at load and its path kept in the settings."""
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "x", "keywords": ["bricked"], "severity": "high", "reason": "r"}]}',
+                        encoding="utf-8")
+        settings = load({"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path)}, sandbox=True)
+        assert settings.detector_rules_file == path
+
+    def test_a_bad_rule_is_a_problem(self, tmp_path: Path) -> None:
+        """A rule the loader refuses becomes one configuration problem naming the variable, file and rule."""
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "all", "keywords": [" "], "severity": "critical", "reason": "r"}]}',
+                        encoding="utf-8")
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path), "X_TIER": "platinum"}
+        assert problems_of(env, sandbox=True) == [
+            "X_TIER: unknown tier 'platinum' (one of free, basic, pro, payg, enterprise)",
+            f"DETECTOR_RULES_FILE: {path}: rule 0 (all): keyword 0 is blank (it would match every text)",
+        ]
+
+    def test_a_missing_file_is_a_problem(self, tmp_path: Path) -> None:
+        """A rule file that cannot be read is reported, not ignored."""
+        path = tmp_path / "absent.json"
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path)}
+        assert problems_of(env, sandbox=True) == [
+            f"DETECTOR_RULES_FILE: cannot read {path}: No such file or directory"
+        ]
+
+    def test_brandbot_run_stops_at_start(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`brandbot run --sandbox` with a bad rule file exits 2 with the problem before starting anything."""
+        monkeypatch.chdir(tmp_path)  # no stray .env
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "all", "pattern": "", "severity": "critical", "reason": "r"}]}',
+                        encoding="utf-8")
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path),
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+        result = CliRunner().invoke(app, ["run", "--sandbox", "--duration", "1"], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "invalid configuration:\n"
+            f"  - DETECTOR_RULES_FILE: {path}: rule 0 (all): 'pattern' '' matches the empty string "
+            "(it would match every text)\n"
+        )
+        assert not (tmp_path / "b.db").exists()

@@ -23,6 +23,7 @@ from bot.store.models import DetectorModel, TrainingLabel
 
 if TYPE_CHECKING:
     from bot.classify.detector import Detector
+    from bot.classify.rules import RuleSet
 
 log = structlog.get_logger()
 
@@ -45,16 +46,20 @@ def latest_detector_model_id(session: Session) -> int | None:
     return session.exec(stmt.limit(1)).first()
 
 
-def load_detector(session: Session, model_id: int | None) -> Detector:
-    """The detector of model row `model_id`, or the shipped default when None."""
+def load_detector(session: Session, model_id: int | None, rules: RuleSet | None = None) -> Detector:
+    """The detector of model row `model_id` (the shipped default model when None) with `rules`.
+
+    `rules` is the brand's rule set (`RuleSet.for_brand(settings.detector_rules_file)`); None means the
+    shipped rules alone.
+    """
     from bot.classify.detector import Detector
     from bot.classify.model import LinearModel
     if model_id is None:
-        return Detector.default()
+        return Detector.default(rules)
     row = session.get(DetectorModel, model_id)
     if row is None:
         raise ValidationError(f"no detector model {model_id}")
-    return Detector.from_model(LinearModel.from_bytes(row.blob))
+    return Detector.from_model(LinearModel.from_bytes(row.blob), rules)
 
 
 def stored_examples(session: Session) -> Examples:
