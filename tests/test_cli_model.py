@@ -60,3 +60,76 @@ class TestClassifyBrandRules:
         assert result.exit_code == 2
         assert result.stdout == ""
         assert f"DETECTOR_RULES_FILE: {path}: rule 0 (all): keyword 0 is blank" in result.stderr
+
+
+class TestClassifyInput:
+    def test_blank_lines_keep_their_place(self, env: dict[str, str], tmp_path: Path) -> None:
+        """Every stdin line gets one output line; blank ones are scored like an empty CSV cell."""
+        result = runner.invoke(app, ["classify"], input="my order arrived broken\n\nlove it\n   \n", env=env)
+        assert result.exit_code == 0, result.output
+        verdicts = _verdicts(result.stdout)
+        assert len(verdicts) == 4
+        empty_cell = tmp_path / "empty.csv"
+        empty_cell.write_text('text\n""\n', encoding="utf-8")
+        from_csv = runner.invoke(app, ["classify", "--csv", str(empty_cell)], env=env)
+        assert from_csv.exit_code == 0, from_csv.output
+        assert verdicts[1] == verdicts[3] == _verdicts(from_csv.stdout)[0]
+        assert verdicts[0]["complaint"] is True
+        assert verdicts[2]["complaint"] is False
+
+    def test_a_bad_byte_on_stdin_costs_one_character(self, env: dict[str, str]) -> None:
+        """Undecodable bytes are replaced: the batch is scored, one line per input line."""
+        data = b"my order arrived broken\n\xff\xfe nobody answers\r\nthanks!\n"
+        result = runner.invoke(app, ["classify"], input=data, env=env)
+        assert result.exit_code == 0, result.output
+        clean = runner.invoke(app, ["classify"], input="\ufffd\ufffd nobody answers\n", env=env)
+        verdicts = _verdicts(result.stdout)
+        assert len(verdicts) == 3
+        assert verdicts[1] == _verdicts(clean.stdout)[0]
+
+    def test_csv_decode_error_names_file_and_line(self, env: dict[str, str], tmp_path: Path) -> None:
+        """A CSV with a byte that is not UTF-8 is refused with its file and line, exit 2."""
+        path = tmp_path / "in.csv"
+        path.write_bytes(b"text\nfine\nbad \xff byte\n")
+        result = runner.invoke(app, ["classify", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr == f"error: {path}: line 3: not UTF-8 text (byte 0xff at column 5)\n"
+
+    def test_a_field_over_128_kib_is_scored(self, env: dict[str, str], tmp_path: Path) -> None:
+        """A 200 KiB field (over the csv module's default limit) is scored like its first characters."""
+        path = tmp_path / "long.csv"
+        long_text = "my order arrived broken " * 8600
+        path.write_text(f'text\n"{long_text}"\nthanks\n', encoding="utf-8")
+        assert path.stat().st_size > 200 * 1024
+        result = runner.invoke(app, ["classify", "--csv", str(path)], env=env)
+        assert result.exit_code == 0, result.output
+        assert [v["complaint"] for v in _verdicts(result.stdout)] == [True, False]
+
+    def test_a_field_over_the_limit_names_file_and_line(self, env: dict[str, str], tmp_path: Path) -> None:
+        """A field over 1 MiB is a clear error naming the file and line (exit 2), never a traceback."""
+        path = tmp_path / "huge.csv"
+        path.write_text('text\nfine\n"' + "x" * (1 << 20) + 'y"\n', encoding="utf-8")
+        result = runner.invoke(app, ["classify", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == f"error: {path}: line 3: not valid CSV: field larger than field limit (1048576)\n"
+
+
+class TestTrainCsvErrors:
+    def test_a_field_over_the_limit_names_file_and_line(self, env: dict[str, str], tmp_path: Path) -> None:
+        """`model train --csv` with a field over 1 MiB fails with file and line, exit 2, no traceback."""
+        path = tmp_path / "labels.csv"
+        path.write_text('text,label\nfine,0\n"' + "x" * (1 << 20) + 'y",1\n', encoding="utf-8")
+        result = runner.invoke(app, ["model", "train", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == f"error: {path}: line 3: not valid CSV: field larger than field limit (1048576)\n"
+
+    def test_a_bad_label_names_file_and_line(self, env: dict[str, str], tmp_path: Path) -> None:
+        """An unreadable label names the file, the line and the column (exit 2)."""
+        path = tmp_path / "labels.csv"
+        path.write_text('text,label\n"two\nlines",1\nbroken again,maybe\n', encoding="utf-8")
+        result = runner.invoke(app, ["model", "train", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            f"error: {path}: line 4: column 'label' must be 1/0, true/false or complaint/not-complaint, got 'maybe'\n"
+        )

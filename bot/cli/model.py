@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 from sqlmodel import col, select
 
 from bot.cli.context import emit, handled, local_time, make_app
-from bot.errors import ValidationError
+from bot.csvfile import read_csv_rows
 from bot.store.models import DetectorModel
 from bot.triage.learning import train_detector
 
@@ -50,18 +49,23 @@ def list_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
              empty="(no trained model: the shipped default is in use)")
 
 
+def _stdin_texts(stdin: BinaryIO) -> list[str]:
+    """One text per input line, blank lines included (scored as empty text, like an empty CSV cell).
+
+    Each line is decoded on its own with undecodable bytes replaced, so one bad byte costs one
+    character, not the batch.
+    """
+    texts = []
+    for raw in stdin:
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        texts.append(line if line.strip() else "")
+    return texts
+
+
 def _texts(csv_path: Path | None, text_col: str) -> list[str]:
     if csv_path is None:
-        return [line.rstrip("\r\n") for line in sys.stdin if line.strip()]
-    try:
-        handle = csv_path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {csv_path}: {exc.strerror}") from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        if text_col not in (reader.fieldnames or []):
-            raise ValidationError(f"{csv_path}: no column {text_col!r} (columns: {', '.join(reader.fieldnames or [])})")
-        return [row.get(text_col) or "" for row in reader]
+        return _stdin_texts(sys.stdin.buffer)
+    return [row.values.get(text_col, "") for row in read_csv_rows(csv_path, columns=(text_col,))]
 
 
 def classify_cmd(

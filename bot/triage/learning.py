@@ -6,7 +6,6 @@ so a model trained by one process is picked up by all of them on their next batc
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import structlog
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.csvfile import read_csv_rows
 from bot.errors import ValidationError
 from bot.settings import Settings
 from bot.store.coordination import audit
@@ -72,36 +72,26 @@ def stored_examples(session: Session) -> Examples:
     return Examples([t for t, _ in by_key.values()], [y for _, y in by_key.values()])
 
 
-def _label(value: str, *, line: int, column: str) -> int:
+def _label(value: str, *, path: Path, line: int, column: str) -> int:
     v = value.strip().lower()
     if v in _TRUE:
         return 1
     if v in _FALSE:
         return 0
-    raise ValidationError(f"line {line}: column {column!r} must be 1/0, true/false or complaint/not-complaint, "
-                          f"got {value!r}")
+    raise ValidationError(f"{path}: line {line}: column {column!r} must be 1/0, true/false or "
+                          f"complaint/not-complaint, got {value!r}")
 
 
 def read_csv_examples(path: Path, *, text_col: str, label_col: str) -> Examples:
-    """Labelled examples from a CSV file with a header row."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for column in (text_col, label_col):
-            if column not in header:
-                raise ValidationError(f"{path}: no column {column!r} (columns: {', '.join(header)})")
-        texts: list[str] = []
-        labels: list[int] = []
-        for row in reader:
-            text = (row.get(text_col) or "").strip()
-            if not text:
-                continue
-            texts.append(text)
-            labels.append(_label(row.get(label_col) or "", line=reader.line_num, column=label_col))
+    """Labelled examples from a CSV file with a header row (rows with an empty text are skipped)."""
+    texts: list[str] = []
+    labels: list[int] = []
+    for row in read_csv_rows(path, columns=(text_col, label_col)):
+        text = row.values.get(text_col, "").strip()
+        if not text:
+            continue
+        texts.append(text)
+        labels.append(_label(row.values.get(label_col, ""), path=path, line=row.line, column=label_col))
     return Examples(texts, labels)
 
 
