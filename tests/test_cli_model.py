@@ -116,6 +116,14 @@ class TestClassifyInput:
 
 
 class TestTrainCsvErrors:
+    def test_header_only_csv_says_so(self, env: dict[str, str], tmp_path: Path) -> None:
+        """A training CSV with a header and no rows is named as having no labelled rows (exit 2)."""
+        path = tmp_path / "labels.csv"
+        path.write_text("text,label\n", encoding="utf-8")
+        result = runner.invoke(app, ["model", "train", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == f"error: {path}: no labelled rows\n"
+
     def test_a_field_over_the_limit_names_file_and_line(self, env: dict[str, str], tmp_path: Path) -> None:
         """`model train --csv` with a field over 1 MiB fails with file and line, exit 2, no traceback."""
         path = tmp_path / "labels.csv"

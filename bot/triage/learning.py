@@ -112,6 +112,8 @@ def train_detector(
     texts, labels = list(stored.texts), list(stored.labels)
     if csv_path is not None:
         extra = read_csv_examples(csv_path, text_col=text_col or "text", label_col=label_col or "label")
+        if not extra.texts:
+            raise ValidationError(f"{csv_path}: no labelled rows")
         texts += extra.texts
         labels += extra.labels
     if not texts:
