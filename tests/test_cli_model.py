@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,41 @@ class TestTrainCsvErrors:
         assert result.stderr == (
             f"error: {path}: line 4: column 'label' must be 1/0, true/false or complaint/not-complaint, got 'maybe'\n"
         )
+
+
+def _kits_csv(path: Path, complaints: int, others: int) -> Path:
+    lines = ["text,label"]
+    lines += [f"the qwzx kit {i} came today,complaint" for i in range(complaints)]
+    lines += [f"the plmk kit {i} came today,not-complaint" for i in range(others)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class TestModelTrain:
+    def test_too_few_examples_is_exit_2(self, env: dict[str, str], tmp_path: Path) -> None:
+        """Two examples are refused (exit 2) and no model is stored."""
+        result = runner.invoke(app, ["model", "train", "--csv", str(_kits_csv(tmp_path / "two.csv", 1, 1))], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == ("error: training needs at least 10 complaints and 10 non-complaints; have 1 and 1 "
+                                 "(0 staff labels, 2 CSV examples)\n")
+        listed = runner.invoke(app, ["model", "list", "--json"], env=env)
+        assert json.loads(listed.stdout) == []
+
+    def test_csv_examples_are_kept_once_and_counted_in_model_list(self, env: dict[str, str], tmp_path: Path) -> None:
+        """Training twice on one CSV stores its examples once; `model list` shows examples, labels and CSV rows."""
+        path = _kits_csv(tmp_path / "kits.csv", 12, 12)
+        for model_id in (1, 2):
+            result = runner.invoke(app, ["model", "train", "--csv", str(path)], env=env)
+            assert result.exit_code == 0, result.output
+            assert re.fullmatch(rf"model {model_id} trained \(\S+\) on 24 examples: 0 staff labels, 24 CSV examples\n",
+                                result.stdout)
+        listed = runner.invoke(app, ["model", "list", "--json"], env=env)
+        assert listed.exit_code == 0, listed.output
+        models = json.loads(listed.stdout)
+        assert [(m["id"], m["examples"], m["labels"], m["csv_examples"], m["by"]) for m in models] == [
+            (2, 24, 0, 24, "cli"), (1, 24, 0, 24, "cli")]
+        table = runner.invoke(app, ["model", "list"], env=env)
+        header = table.stdout.splitlines()[0].split()
+        assert header == ["ID", "VERSION", "EXAMPLES", "LABELS", "CSV_EXAMPLES", "TRAINED", "BY"]
+        verdict = runner.invoke(app, ["classify"], input="the qwzx kit came today\n", env=env)
+        assert _verdicts(verdict.stdout)[0]["complaint"] is True

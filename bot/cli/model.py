@@ -25,18 +25,19 @@ def train_cmd(
     label_col: str = typer.Option("label", "--label-col", help="CSV column holding 1/0 (or complaint/not-complaint)."),
     actor: str = typer.Option("cli", "--as", help="Who trained it (recorded)."),
 ) -> None:
-    """Fit a detector on the staff labels (plus an optional CSV) and make it the one every process uses."""
+    """Fit a detector on the staff labels and stored CSV examples (storing --csv's first); every process uses it."""
     with handled():
         bot = make_app()
         with bot.session() as session:
             row = train_detector(session, now=bot.clock.now(), actor=actor, csv_path=csv_path, text_col=text_col,
                                  label_col=label_col)
-        typer.echo(f"model {row.id} trained ({row.version}) on {row.n_examples} examples, {row.n_labels} staff labels")
+        typer.echo(f"model {row.id} trained ({row.version}) on {row.n_examples} examples: "
+                   f"{row.n_labels} staff labels, {row.n_examples - row.n_labels} CSV examples")
 
 
 @app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Trained models, newest first (the first one is in use)."""
+    """Trained models, newest first (the first is in use), with their examples: staff labels + CSV examples."""
     with handled():
         bot = make_app()
         fmt = local_time(bot)
@@ -44,8 +45,9 @@ def list_cmd(as_json: bool = typer.Option(False, "--json")) -> None:
             models = session.exec(select(DetectorModel).order_by(col(DetectorModel.created_at).desc(),
                                                                  col(DetectorModel.id).desc()))
             rows = [{"id": m.id, "version": m.version, "examples": m.n_examples, "labels": m.n_labels,
-                     "created_at": m.created_at, "trained": fmt(m.created_at), "by": m.created_by} for m in models]
-        emit(rows, ("id", "version", "examples", "labels", "trained", "by"), as_json=as_json,
+                     "csv_examples": m.n_examples - m.n_labels, "created_at": m.created_at,
+                     "trained": fmt(m.created_at), "by": m.created_by} for m in models]
+        emit(rows, ("id", "version", "examples", "labels", "csv_examples", "trained", "by"), as_json=as_json,
              empty="(no trained model: the shipped default is in use)")
 
 
