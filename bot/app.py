@@ -24,6 +24,7 @@ from bot.store.db import make_engine, session_scope, upgrade
 
 if TYPE_CHECKING:
     from bot.classify.detector import Detector
+    from bot.classify.rules import RuleSet
     from bot.render.renderer import Renderer
     from bot.xapi.budget import BudgetKeeper
     from bot.xapi.client import XClient, XUser
@@ -102,12 +103,19 @@ class App:
         renderer.load()
         return renderer
 
+    @cached_property
+    def rules(self) -> RuleSet:
+        """The shipped rules followed by the brand's own (`DETECTOR_RULES_FILE`, read once per process)."""
+        from bot.classify.rules import RuleSet
+
+        return RuleSet.for_brand(self.settings.detector_rules_file)
+
     def detector(self, session: Session) -> Detector:
-        """The newest trained detector in the database, else the shipped default (cached per model row)."""
+        """The newest trained detector in the database (else the shipped default) with `rules`, cached per model row."""
         from bot.triage.learning import latest_detector_model_id, load_detector
 
         model_id = latest_detector_model_id(session)
         with self._detector_lock:
             if self._detector is None or self._detector[0] != model_id:
-                self._detector = (model_id, load_detector(session, model_id))
+                self._detector = (model_id, load_detector(session, model_id, self.rules))
             return self._detector[1]

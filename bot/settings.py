@@ -105,6 +105,8 @@ class Settings:
     crisis_min_complaints: int = 20
     crisis_ratio: float = 4.0
     retrain_min_new_labels: int = 50
+    #: The brand's own detector rules (JSON, see `bot.classify.rules`), used after the shipped ones.
+    detector_rules_file: Path | None = None
     publish_lease_seconds: int = 120  # a claimed post stays ours this long; must outlast one X call
     payg_daily_budget: float = 20.0  # USD a day that polling may cost on the pay-per-use tier
     anecdote_time: str = "09:00"  # local time (TIMEZONE) of the daily anecdote
@@ -303,6 +305,16 @@ def load_settings(
     if alert_url and not _valid_url(alert_url, ("http", "https")):
         problems.append(f"ALERT_WEBHOOK_URL: not an http(s) URL: {alert_url!r}")
 
+    rules_file = get("DETECTOR_RULES_FILE")
+    detector_rules_file = Path(rules_file) if rules_file else None
+    if detector_rules_file is not None:
+        from bot.classify.rules import RuleFileError, RuleSet
+
+        try:
+            RuleSet.load(detector_rules_file)
+        except RuleFileError as exc:
+            problems.append(f"DETECTOR_RULES_FILE: {exc}")
+
     settings = Settings(
         database_url=database_url,
         x_api_base_url=base_url,
@@ -339,6 +351,7 @@ def load_settings(
         retrain_min_new_labels=_int(
             "RETRAIN_MIN_NEW_LABELS", get("RETRAIN_MIN_NEW_LABELS", "50"), problems, lo=1, hi=1000000
         ),
+        detector_rules_file=detector_rules_file,
         publish_lease_seconds=_int(
             "PUBLISH_LEASE_SECONDS", get("PUBLISH_LEASE_SECONDS", "120"), problems, lo=15, hi=3600
         ),

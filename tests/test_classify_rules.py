@@ -100,6 +100,40 @@ class TestRuleFiles:
         with pytest.raises(RuleFileError, match="unknown severity 'urgent'"):
             RuleSet.parse(doc)
 
+    @pytest.mark.parametrize("keywords", [[" "], [""], ["refund", "\t"]])
+    def test_blank_keyword_is_refused(self, tmp_path: Path, keywords: list[str]) -> None:
+        """A blank keyword would match every text: the file and the rule are named."""
+        path = tmp_path / "brand.json"
+        rule = {"id": "all", "keywords": keywords, "severity": "critical", "reason": "r"}
+        path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+        with pytest.raises(RuleFileError) as caught:
+            RuleSet.load(path)
+        blank = keywords.index(next(k for k in keywords if not k.strip()))
+        assert str(caught.value) == f"{path}: rule 0 (all): keyword {blank} is blank (it would match every text)"
+
+    @pytest.mark.parametrize("pattern", ["", "x?", "^", "refund|", r"\b", "(?=a)", " *"])
+    def test_pattern_matching_the_empty_string_is_refused(self, tmp_path: Path, pattern: str) -> None:
+        """A pattern that can match the empty string would fire on every text: the file and the rule are named."""
+        path = tmp_path / "brand.json"
+        ok = {"id": "fine", "pattern": "refund", "severity": "low", "reason": "r"}
+        bad = {"id": "all", "pattern": pattern, "severity": "critical", "reason": "r"}
+        path.write_text(json.dumps({"rules": [ok, bad]}), encoding="utf-8")
+        with pytest.raises(RuleFileError) as caught:
+            RuleSet.load(path)
+        assert str(caught.value) == (
+            f"{path}: rule 1 (all): 'pattern' {pattern!r} matches the empty string (it would match every text)"
+        )
+
+    def test_capitals_in_pattern_and_unless_match(self) -> None:
+        """Patterns and `unless` are case-insensitive, so a capitalised regex still fires on any casing."""
+        doc = json.dumps({"rules": [{"id": "ota", "pattern": r"Firmware \d+ Bricked", "unless": "Beta",
+                                     "severity": "high", "reason": "bricked"}]})
+        rules = RuleSet.parse(doc)
+        assert _explain(rules, "firmware 12 BRICKED my router") == [
+            ("ota", Severity.HIGH, "rule: bricked 'firmware 12 bricked'")
+        ]
+        assert _explain(rules, "Firmware 12 bricked my router (BETA channel)") == []
+
     def test_unreadable_file(self, tmp_path: Path) -> None:
         """A missing file raises RuleFileError, not OSError."""
         with pytest.raises(RuleFileError, match="cannot read"):

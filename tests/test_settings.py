@@ -44,6 +44,8 @@ BAD_ENV_PROBLEMS = [
     "ALERT_WEBHOOK_URL: not an http(s) URL: 'hooks.example.com/alert'",
     "FOLLOW_ENABLED: expected true/false, got 'maybe'",
 ]
+#: What a database-only command (`db current`) reports for BAD_ENV: everything but the missing X credentials.
+BAD_ENV_DB_PROBLEMS = [p for p in BAD_ENV_PROBLEMS if not p.startswith("X credentials")]
 
 
 @pytest.fixture(autouse=True)
@@ -273,13 +275,16 @@ class TestRepr:
 
 class TestCliConfigErrors:
     def test_db_current_exits_2_listing_every_problem(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        """`brandbot db current` with a bad environment prints every problem once and exits 2, no traceback."""
+        """`brandbot db current` with a bad environment prints every problem once and exits 2, no traceback.
+
+        It needs no X credentials, so their absence is not one of the problems.
+        """
         monkeypatch.chdir(tmp_path)  # no stray .env
         result = CliRunner().invoke(app, ["db", "current"], env=BAD_ENV)
         assert result.exit_code == 2
         assert isinstance(result.exception, SystemExit)
         assert result.stdout == ""
-        assert result.stderr == "invalid configuration:\n" + "".join(f"  - {p}\n" for p in BAD_ENV_PROBLEMS)
+        assert result.stderr == "invalid configuration:\n" + "".join(f"  - {p}\n" for p in BAD_ENV_DB_PROBLEMS)
 
     def test_python_m_bot_exits_2_without_traceback(self, tmp_path: Path) -> None:
         """The real process (`python -m bot db current`) prints the problems and no traceback."""
@@ -297,8 +302,9 @@ class TestCliConfigErrors:
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr
         assert proc.stdout == ""
-        for problem in BAD_ENV_PROBLEMS:
+        for problem in BAD_ENV_DB_PROBLEMS:
             assert proc.stderr.count(problem) == 1
+        assert "X credentials" not in proc.stderr
 
 
 class TestLenientForms:
@@ -338,3 +344,53 @@ class TestAnecdoteTime:
     def test_a_bad_time_is_a_problem(self, value: str) -> None:
         with pytest.raises(ConfigError, match="ANECDOTE_TIME: expected a time of day HH:MM"):
             load_settings({"TEMPLATE_DIR": str(TEMPLATES), "ANECDOTE_TIME": value}, env_file=None, sandbox=True)
+
+
+class TestDetectorRulesFile:
+    def test_unset_means_shipped_rules_only(self) -> None:
+        """Without DETECTOR_RULES_FILE no brand rule file is configured."""
+        assert load({"TEMPLATE_DIR": str(TEMPLATES)}, sandbox=True).detector_rules_file is None
+
+    def test_a_valid_file_is_kept(self, tmp_path: Path) -> None:
+        """A valid rule file is checked at load and its path kept in the settings."""
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "x", "keywords": ["bricked"], "severity": "high", "reason": "r"}]}',
+                        encoding="utf-8")
+        settings = load({"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path)}, sandbox=True)
+        assert settings.detector_rules_file == path
+
+    def test_a_bad_rule_is_a_problem(self, tmp_path: Path) -> None:
+        """A rule the loader refuses becomes one configuration problem naming the variable, file and rule."""
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "all", "keywords": [" "], "severity": "critical", "reason": "r"}]}',
+                        encoding="utf-8")
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path), "X_TIER": "platinum"}
+        assert problems_of(env, sandbox=True) == [
+            "X_TIER: unknown tier 'platinum' (one of free, basic, pro, payg, enterprise)",
+            f"DETECTOR_RULES_FILE: {path}: rule 0 (all): keyword 0 is blank (it would match every text)",
+        ]
+
+    def test_a_missing_file_is_a_problem(self, tmp_path: Path) -> None:
+        """A rule file that cannot be read is reported, not ignored."""
+        path = tmp_path / "absent.json"
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path)}
+        assert problems_of(env, sandbox=True) == [
+            f"DETECTOR_RULES_FILE: cannot read {path}: No such file or directory"
+        ]
+
+    def test_brandbot_run_stops_at_start(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`brandbot run --sandbox` with a bad rule file exits 2 with the problem before starting anything."""
+        monkeypatch.chdir(tmp_path)  # no stray .env
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "all", "pattern": "", "severity": "critical", "reason": "r"}]}',
+                        encoding="utf-8")
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "DETECTOR_RULES_FILE": str(path),
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+        result = CliRunner().invoke(app, ["run", "--sandbox", "--duration", "1"], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "invalid configuration:\n"
+            f"  - DETECTOR_RULES_FILE: {path}: rule 0 (all): 'pattern' '' matches the empty string "
+            "(it would match every text)\n"
+        )
+        assert not (tmp_path / "b.db").exists()

@@ -47,10 +47,10 @@ class Detector:
         return self.model.version
 
     @classmethod
-    def default(cls) -> Detector:
-        """The shipped default model (data/default_model.json) with the shipped rules."""
+    def default(cls, rules: RuleSet | None = None) -> Detector:
+        """The shipped default model (data/default_model.json) with `rules` (the shipped rules when None)."""
         data = resources.files("bot.classify").joinpath("data/default_model.json").read_bytes()
-        return cls.from_model(LinearModel.from_bytes(data))
+        return cls.from_model(LinearModel.from_bytes(data), rules)
 
     @classmethod
     def from_model(

@@ -2,11 +2,14 @@
 
 A rule file is JSON: `{"rules": [{"id": ..., "keywords": [...] | "pattern": "...", "severity": ...,
 "reason": ..., "unless": "...", "min_score": 0.9, "boost": 0.5}]}`. `keywords` match as whole words or
-phrases (case-insensitive); `pattern` is a Python regex searched in the lower-cased text (write it in
-lower case); `unless` (a regex) cancels the rule when it matches too ("on fire" is praise, not a fire);
+phrases (case-insensitive); `pattern` is a Python regex searched case-insensitively in the lower-cased text;
+`unless` (a regex, also case-insensitive) cancels the rule when it matches too ("on fire" is praise, not a fire);
 `min_score` raises the complaint score to at least that value (critical rules default to 0.9, so they
 always reach the triage queue); `boost` adds to the model's log-odds (the largest boost of the rules
 that fire counts; defaults by severity in `DEFAULT_BOOST`).
+
+A rule that would fire on every text is refused when the file is loaded: a blank keyword, or a `pattern`
+that can match the empty string (`""`, `"x?"`, `"^"` ...).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from typing import Any
 from bot.classify.text import prepare
 
 _WORD = re.compile(r"\w+")
+#: Texts a pattern is tried on when loaded: an empty match on any of them means it would fire on every text.
+_EMPTY_PROBES = ("", " ", "a", "a b", "0", "!")
 
 
 class Severity(IntEnum):
@@ -115,6 +120,9 @@ def _rule(raw: Any, where: str) -> Rule:
     if keywords is not None:
         if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) for k in keywords):
             raise RuleFileError(f"{where} ({rule_id}): 'keywords' must be a non-empty list of strings")
+        blank = [i for i, k in enumerate(keywords) if not k.strip()]
+        if blank:
+            raise RuleFileError(f"{where} ({rule_id}): keyword {blank[0]} is blank (it would match every text)")
         pattern = _keywords_regex(keywords)
         if all(_WORD.match(k.strip().lower()) for k in keywords):  # else a keyword starts with punctuation
             triggers = frozenset(_WORD.findall(k.lower())[0] for k in keywords)
@@ -125,10 +133,14 @@ def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(boost, int | float) or not -10.0 <= boost <= 10.0:
         raise RuleFileError(f"{where} ({rule_id}): 'boost' must be a number in -10..10")
     try:
-        compiled = re.compile(str(pattern))
-        unless = re.compile(str(raw["unless"])) if raw.get("unless") else None
+        compiled = re.compile(str(pattern), re.IGNORECASE)
+        unless = re.compile(str(raw["unless"]), re.IGNORECASE) if raw.get("unless") else None
     except re.error as exc:
         raise RuleFileError(f"{where} ({rule_id}): bad regex: {exc}") from None
+    if any(found.group(0) == "" for probe in _EMPTY_PROBES if (found := compiled.search(probe)) is not None):
+        raise RuleFileError(
+            f"{where} ({rule_id}): 'pattern' {str(pattern)!r} matches the empty string (it would match every text)"
+        )
     return Rule(
         rule_id,
         compiled,
@@ -175,6 +187,12 @@ class RuleSet:
         """The shipped rules (data/default_rules.json)."""
         document = resources.files("bot.classify").joinpath("data/default_rules.json").read_text(encoding="utf-8")
         return cls.parse(document, source="default_rules.json")
+
+    @classmethod
+    def for_brand(cls, path: Path | None) -> RuleSet:
+        """The shipped rules, then the brand's rule file at `path` (`DETECTOR_RULES_FILE`); raises `RuleFileError`."""
+        shipped = cls.default()
+        return shipped if path is None else shipped.extended(cls.load(path))
 
     def extended(self, other: RuleSet) -> RuleSet:
         """These rules followed by `other`'s (a brand's own rules on top of the defaults)."""

@@ -1,4 +1,4 @@
-"""`brandbot db ...`: schema migrations."""
+"""`brandbot db ...`: schema migrations (database only: they run without X credentials)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Upgrade the database schema (SQLite or PostgreSQL) to the newest revision."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(require_x_credentials=False)
     upgrade(settings.database_url, revision)
     typer.echo(f"database at revision {_current(settings.database_url)}")
 
@@ -21,7 +21,7 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="Target revision."))
 @app.command("current")
 def current_cmd() -> None:
     """Print the schema revision the database is at."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(require_x_credentials=False)
     typer.echo(_current(settings.database_url) or "(empty database)")
 
 

@@ -1,0 +1,64 @@
+"""bot/app.py: the composition root wires the brand's rule file into every detector it builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.listen.poller import MENTIONS, poll_mentions
+from bot.settings import load_settings
+from bot.store.models import Classification, Mention, TriageItem
+from bot.xapi.fake import FakeXClient
+
+REPO = Path(__file__).resolve().parent.parent
+BRAND_RULES = REPO / "tests" / "fixtures" / "classify" / "brand_rules.json"
+
+
+def _app(sqlite_url: str, clock: ManualClock, x: FakeXClient, **env: str) -> App:
+    settings = load_settings({"DATABASE_URL": sqlite_url, "TEMPLATE_DIR": str(REPO / "templates"), "X_TIER": "pro",
+                              **env}, env_file=None, sandbox=True)
+    return App(settings, clock=clock, x_client=x)
+
+
+class TestDetectorRules:
+    def test_brand_rules_follow_the_shipped_ones(self, sqlite_url: str, clock: ManualClock) -> None:
+        """With DETECTOR_RULES_FILE the detector has the shipped rules, then the brand's, in file order."""
+        app = _app(sqlite_url, clock, FakeXClient(tier="pro"), DETECTOR_RULES_FILE=str(BRAND_RULES))
+        with app.session() as session:
+            rules = app.detector(session).rules.rules
+        assert [r.id for r in rules[-2:]] == ["drone-battery", "firmware-brick"]
+        assert rules[0].id == "safety-fire-smoke"
+
+    def test_without_a_file_only_the_shipped_rules(self, sqlite_url: str, clock: ManualClock) -> None:
+        """Without DETECTOR_RULES_FILE no brand rule is present."""
+        app = _app(sqlite_url, clock, FakeXClient(tier="pro"))
+        with app.session() as session:
+            ids = {r.id for r in app.detector(session).rules.rules}
+        assert "safety-fire-smoke" in ids
+        assert not ids & {"drone-battery", "firmware-brick"}
+
+    def test_brand_rule_fires_in_the_mention_pipeline(self, sqlite_url: str, clock: ManualClock) -> None:
+        """A polled mention hitting a brand critical rule is stored critical with the rule's reason and triaged."""
+        x = FakeXClient(tier="pro", clock=clock)
+        battery = x.add_mention("pilot1", "after one flight the battery puffed up like a pillow")
+        firmware = x.add_mention("pilot2", "FIRMWARE 4.2 BRICKED my controller")
+        calm = x.add_mention("pilot3", "lovely footage from the coast today")
+        app = _app(sqlite_url, clock, x, DETECTOR_RULES_FILE=str(BRAND_RULES))
+        result = poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                               detector_for=app.detector, brand_user_id=x.brand.id, worker_id="w1",
+                               sources=(MENTIONS,))
+        assert result.new_mentions == 3
+        with Session(app.engine) as session:
+            assert session.get(Mention, battery.id) is not None
+            verdicts = {c.mention_id: c for c in session.exec(select(Classification))}
+            triaged = {t.mention_id: t.severity for t in session.exec(select(TriageItem))}
+        assert (verdicts[battery.id].complaint, verdicts[battery.id].severity) == (True, "critical")
+        assert verdicts[battery.id].score >= 0.9
+        assert "rule: drone battery swelling 'battery puffed'" in verdicts[battery.id].reasons
+        assert "rule: firmware bricked a device 'firmware 4.2 bricked'" in verdicts[firmware.id].reasons
+        assert "rule:" not in " ".join(verdicts[calm.id].reasons)
+        assert triaged[battery.id] == "critical"
+        assert calm.id not in triaged
