@@ -23,9 +23,15 @@ follow_handled = partial(handled, not_found=(FollowNotFoundError,), conflict=(Fo
 @app.command("list")
 def list_cmd(
     status: str | None = typer.Option(None, "--status", help="Only this status (manual: people to follow by hand)."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many, the newest (default: all)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts."),
 ) -> None:
-    """Follow decisions, oldest first; `--status manual` is the list of people to follow by hand."""
+    """Follow decisions, newest first; `--status manual` is the list of people to follow by hand.
+
+    Newest first: done entries by when they were done, the others by when they were decided,
+    so the freshest mentions (where a follow-back matters most) lead the list. Every entry of
+    the requested status is listed unless `--limit` is given.
+    """
     with follow_handled():
         wanted = None
         if status is not None:
@@ -51,7 +57,7 @@ def list_cmd(
                     "done_by": d.done_by,
                     "profile": f"https://x.com/{a.username}",
                 }
-                for d, a in list_follows(session, status=wanted)
+                for d, a in list_follows(session, status=wanted, limit=limit)
             ]
         emit(rows, COLUMNS, as_json=as_json, empty="(nobody)")
 

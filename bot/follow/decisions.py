@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
@@ -106,13 +106,24 @@ class _Verdict:
 
 
 def list_follows(
-    session: Session, *, status: FollowStatus | None = None, limit: int = 500
+    session: Session, *, status: FollowStatus | None = None, limit: int | None = None
 ) -> list[tuple[FollowDecision, Author]]:
-    """Decisions with their authors, oldest first (all statuses when `status` is None)."""
+    """Decisions with their authors, newest first; every one of them unless `limit` is given.
+
+    Newest means the most recent thing that happened to the row: when it was done (followed,
+    or closed by a person) if it was, else when it was decided. So a waiting list shows the
+    freshest mentions first (a follow-back matters most while the mention is fresh), and
+    "recently done" lists by `done_at`. All statuses when `status` is None.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1")
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
-    stmt = stmt.order_by(col(FollowDecision.created_at), col(FollowDecision.id)).limit(limit)
+    latest = func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at))
+    stmt = stmt.order_by(latest.desc(), col(FollowDecision.id).desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return [(d, a) for d, a in session.exec(stmt)]
 
 

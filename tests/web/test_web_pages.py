@@ -50,6 +50,19 @@ class TestFollows:
         assert f"follow decision {decision} is manual_done, not manual" in again
         assert f'action="/follows/{decision}/done"' not in again
 
+    def test_recently_done_is_ordered_by_when_it_was_done(self, bot: App, agent: TestClient) -> None:
+        """@ada, decided first but followed last, leads the "recently followed by hand" list."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            for author_id, name, decided, done in (("21", "ada", 0, 3), ("22", "bob", 1, 2)):
+                session.add(Author(id=author_id, username=name, first_seen_at=now, last_seen_at=now))
+                session.flush()
+                session.add(FollowDecision(author_id=author_id, status=FollowStatus.MANUAL_DONE.value, reason="r",
+                                           created_at=now + timedelta(hours=decided),
+                                           done_at=now + timedelta(hours=done), done_by="sam"))
+        page = agent.get("/follows").text
+        assert page.index("@ada") < page.index("@bob")
+
 
 class TestOverview:
     def test_figures_and_svg_charts(self, bot: App, admin: TestClient, clock: ManualClock) -> None:

@@ -26,7 +26,7 @@ def routes(ctx: WebContext) -> APIRouter:
     def follows_page(request: Request, staff: Staff) -> HTMLResponse:
         with ctx.app.session() as db:
             waiting = list_follows(db, status=FollowStatus.MANUAL)
-            done = list_follows(db, status=FollowStatus.MANUAL_DONE)[-RECENTLY_DONE:][::-1]
+            done = list_follows(db, status=FollowStatus.MANUAL_DONE, limit=RECENTLY_DONE)
         return render(request, "follows.html", waiting=waiting, done=done)
 
     @router.post("/{decision_id}/done")

@@ -1,0 +1,72 @@
+"""`brandbot follow ...` as a person drives it, on a temporary SQLite database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli.main import app
+from bot.domain import FollowStatus
+from bot.store.db import make_engine, session_scope
+from bot.store.models import Author, FollowDecision
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def env(sqlite_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": sqlite_url,
+        "TEMPLATE_DIR": str(REPO / "templates"),
+        "X_API_BASE_URL": "http://127.0.0.1:9",
+        "TIMEZONE": "Europe/Paris",
+        "LOG_FORMAT": "json",
+    }
+
+
+def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def _seed(env: dict[str, str], statuses: list[FollowStatus]) -> list[int]:
+    """One author and decision per status, decided a minute apart (in list order)."""
+    engine = make_engine(env["DATABASE_URL"])
+    ids = []
+    with session_scope(engine) as session:
+        for n, status in enumerate(statuses):
+            at = T0 + timedelta(minutes=n)
+            session.add(Author(id=str(7000 + n), username=f"fan{n:03d}", first_seen_at=at, last_seen_at=at))
+            session.flush()
+            row = FollowDecision(author_id=str(7000 + n), status=status.value, reason="tier cannot follow",
+                                 created_at=at)
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            ids.append(row.id)
+    engine.dispose()
+    return ids
+
+
+def _listed(env: dict[str, str], *args: str) -> list[dict[str, object]]:
+    code, out = _run(env, "follow", "list", "--json", *args)
+    assert code == 0, out
+    rows: list[dict[str, object]] = json.loads(out.strip().splitlines()[-1])
+    return rows
+
+
+class TestFollowList:
+    def test_manual_list_is_newest_first_and_limit_keeps_the_newest(self, env: dict[str, str]) -> None:
+        """`--status manual` lists every entry newest first; `--limit 2` shows the two newest."""
+        ids = _seed(env, [FollowStatus.MANUAL] * 5 + [FollowStatus.DONE])
+        assert [r["id"] for r in _listed(env, "--status", "manual")] == ids[4::-1]
+        assert [r["id"] for r in _listed(env, "--status", "manual", "--limit", "2")] == [ids[4], ids[3]]
+
+    def test_limit_must_be_positive(self, env: dict[str, str]) -> None:
+        """`--limit 0` is bad usage (exit 2)."""
+        assert _run(env, "follow", "list", "--limit", "0")[0] == 2
