@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.domain import FollowStatus
 from bot.store.db import make_engine, session_scope
-from bot.store.models import Author, FollowDecision
+from bot.store.models import AuditLog, Author, FollowDecision
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -70,3 +71,30 @@ class TestFollowList:
     def test_limit_must_be_positive(self, env: dict[str, str]) -> None:
         """`--limit 0` is bad usage (exit 2)."""
         assert _run(env, "follow", "list", "--limit", "0")[0] == 2
+
+
+class TestFollowSkip:
+    def test_skip_takes_an_entry_off_the_list(self, env: dict[str, str]) -> None:
+        """`follow skip ID --by kim --reason ...` moves manual → skipped, audited; the list no longer shows it."""
+        first, second = _seed(env, [FollowStatus.MANUAL, FollowStatus.MANUAL])
+        code, out = _run(env, "follow", "skip", str(first), "--by", "kim", "--reason", "parody account")
+        assert (code, out.strip().splitlines()[-1]) == (0, f"follow {first} skipped by kim (author 7000)")
+        assert [r["id"] for r in _listed(env, "--status", "manual")] == [second]
+        [skipped] = _listed(env, "--status", "skipped")
+        assert (skipped["id"], skipped["reason"], skipped["done_by"]) == (
+            first, "skipped by kim: parody account", "kim")
+        engine = make_engine(env["DATABASE_URL"])
+        with Session(engine) as session:
+            actions = [(a.actor, a.action) for a in session.exec(select(AuditLog))]
+        engine.dispose()
+        assert actions == [("kim", "follow.manual_skipped")]
+
+    def test_exit_codes(self, env: dict[str, str]) -> None:
+        """Unknown id → 3; not manual any more → 4; --by missing → 2."""
+        (decision,) = _seed(env, [FollowStatus.MANUAL])
+        assert _run(env, "follow", "skip", "999", "--by", "kim")[0] == 3
+        assert _run(env, "follow", "skip", str(decision))[0] == 2
+        assert _run(env, "follow", "done", str(decision), "--by", "sam")[0] == 0
+        code, out = _run(env, "follow", "skip", str(decision), "--by", "kim")
+        assert code == 4
+        assert f"follow decision {decision} is manual_done, not manual" in out

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+import pytest
+from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.domain import FollowStatus
-from bot.follow.decisions import list_follows
-from bot.store.models import Author, FollowDecision
+from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
+from bot.follow.errors import FollowConflictError, FollowNotFoundError
+from bot.store.models import AuditLog, Author, FollowDecision
 
 
 def _decision(session: Session, n: int, status: FollowStatus, *, at: datetime,
@@ -54,3 +56,39 @@ class TestListFollows:
         rows = list_follows(session, status=FollowStatus.MANUAL_DONE, limit=2)
         assert [d.id for d, _ in rows] == [early, middle]
         assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL_DONE)] == [early, middle, late]
+
+
+class TestMarkManualSkipped:
+    def test_manual_becomes_skipped_with_who_why_and_an_audit_row(self, session: Session, clock: ManualClock) -> None:
+        """Skipping records the person, the time and the reason on the row, and the old reason in the audit log."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        session.commit()
+        clock.advance(600)
+        row = mark_manual_skipped(session, decision_id=decision, actor="kim", now=clock.now(), reason="a competitor")
+        session.commit()
+        assert (row.status, row.reason, row.done_by, row.done_at) == (
+            "skipped", "skipped by kim: a competitor", "kim", clock.now())
+        entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_skipped")).all()
+        assert [(e.actor, e.target, e.detail) for e in entries] == [
+            ("kim", "author:5001", f"decision {decision}: a competitor (was on the list because: test)")]
+        assert list_follows(session, status=FollowStatus.MANUAL) == []
+
+    def test_without_a_reason(self, session: Session, clock: ManualClock) -> None:
+        """No reason given: the row says who skipped it."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        row = mark_manual_skipped(session, decision_id=decision, actor="kim", now=clock.now())
+        assert row.reason == "skipped by kim"
+
+    def test_unknown_id_and_wrong_state(self, session: Session, clock: ManualClock) -> None:
+        """An unknown id is not found; a decision already done (or skipped) is a conflict and stays as it was."""
+        done = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        mark_manual_done(session, decision_id=done, actor="sam", now=clock.now())
+        session.commit()
+        with pytest.raises(FollowNotFoundError, match="no follow decision 999"):
+            mark_manual_skipped(session, decision_id=999, actor="kim", now=clock.now())
+        with pytest.raises(FollowConflictError, match=f"follow decision {done} is manual_done, not manual"):
+            mark_manual_skipped(session, decision_id=done, actor="kim", now=clock.now())
+        session.rollback()
+        row = session.get(FollowDecision, done)
+        assert row is not None
+        assert (row.status, row.done_by) == ("manual_done", "sam")

@@ -8,7 +8,7 @@ import typer
 
 from bot.cli.context import emit, handled, local_time, make_app
 from bot.domain import FollowStatus
-from bot.follow.decisions import list_follows, mark_manual_done
+from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 
 app = typer.Typer(no_args_is_help=True)
@@ -73,3 +73,17 @@ def done_cmd(
         with bot.session() as session:
             row = mark_manual_done(session, decision_id=decision_id, actor=by, now=bot.clock.now())
         typer.echo(f"follow {decision_id} marked done by {by} (author {row.author_id})")
+
+
+@app.command("skip")
+def skip_cmd(
+    decision_id: int = typer.Argument(..., help="Follow decision id (from `follow list --status manual`)."),
+    by: str = typer.Option(..., "--by", help="Who decided not to follow."),
+    reason: str = typer.Option("", "--reason", help="Why not (kept on the decision and in the audit log)."),
+) -> None:
+    """Take a MANUAL author off the to-follow list without following (exit 3: no such id, 4: not manual)."""
+    with follow_handled():
+        bot = make_app()
+        with bot.session() as session:
+            row = mark_manual_skipped(session, decision_id=decision_id, actor=by, now=bot.clock.now(), reason=reason)
+        typer.echo(f"follow {decision_id} skipped by {by} (author {row.author_id})")

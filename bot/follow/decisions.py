@@ -127,20 +127,49 @@ def list_follows(
     return [(d, a) for d, a in session.exec(stmt)]
 
 
-def mark_manual_done(session: Session, *, decision_id: int, actor: str, now: datetime) -> FollowDecision:
-    """Record that a person followed a MANUAL author by hand (status manual → manual_done)."""
+def _close_manual(
+    session: Session, *, decision_id: int, status: FollowStatus, actor: str, now: datetime, reason: str | None = None
+) -> tuple[FollowDecision, str]:
+    """Move a MANUAL decision to `status` (conditional UPDATE); returns the row and the reason it had."""
+    before = session.get(FollowDecision, decision_id)
+    if before is None:
+        raise FollowNotFoundError(f"no follow decision {decision_id}")
+    was = before.reason
+    values: dict[str, object] = {"status": status.value, "done_at": now, "done_by": actor}
+    if reason is not None:
+        values["reason"] = reason
     result = session.execute(
         update(FollowDecision)
         .where(col(FollowDecision.id) == decision_id)
         .where(col(FollowDecision.status) == FollowStatus.MANUAL.value)
-        .values(status=FollowStatus.MANUAL_DONE.value, done_at=now, done_by=actor)
+        .values(**values)
     )
-    row = session.get(FollowDecision, decision_id)
-    if row is None:
-        raise FollowNotFoundError(f"no follow decision {decision_id}")
+    session.refresh(before)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise FollowConflictError(f"follow decision {decision_id} is {row.status}, not manual")
-    session.refresh(row)
+        raise FollowConflictError(f"follow decision {decision_id} is {before.status}, not manual")
+    return before, was
+
+
+def mark_manual_done(session: Session, *, decision_id: int, actor: str, now: datetime) -> FollowDecision:
+    """Record that a person followed a MANUAL author by hand (status manual → manual_done)."""
+    row, _ = _close_manual(session, decision_id=decision_id, status=FollowStatus.MANUAL_DONE, actor=actor, now=now)
     audit(session, at=now, actor=actor, action="follow.manual_done", target=f"author:{row.author_id}",
           detail=f"decision {decision_id}")
+    return row
+
+
+def mark_manual_skipped(
+    session: Session, *, decision_id: int, actor: str, now: datetime, reason: str = ""
+) -> FollowDecision:
+    """Record that a person decided not to follow a MANUAL author (status manual → skipped).
+
+    The row's reason becomes "skipped by <actor>[: <reason>]"; the audit row keeps the reason it
+    had before (why it was on the list).
+    """
+    why = reason.strip()
+    row, was = _close_manual(session, decision_id=decision_id, status=FollowStatus.SKIPPED, actor=actor, now=now,
+                             reason=f"skipped by {actor}" + (f": {why}" if why else ""))
+    audit(session, at=now, actor=actor, action="follow.manual_skipped", target=f"author:{row.author_id}",
+          detail=f"decision {decision_id}: {why or 'no reason given'} (was on the list because: {was})")
+    log.info("follow.manual_skipped", decision_id=decision_id, author_id=row.author_id, actor=actor, reason=why)
     return row
