@@ -14,7 +14,7 @@ from bot.errors import NotFound, TransientError
 from bot.follow.executor import execute_follows
 from bot.settings import Settings
 from bot.store.db import session_scope
-from bot.store.models import Author, FollowDecision
+from bot.store.models import AuditLog, Author, FollowDecision
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import FollowResult
@@ -33,6 +33,21 @@ class BudgetedFake(FakeXClient):
     def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
         self.budget.acquire(tiers.FOLLOW)
         return super().follow(source_user_id, target_user_id)
+
+
+class ProtectedFake(BudgetedFake):
+    """X where the users in `protected` only get a follow request (`pending_follow: true`), as protected accounts do."""
+
+    def __init__(self, budget: BudgetKeeper, **kw: object) -> None:
+        super().__init__(budget, **kw)
+        self.protected: set[str] = set()
+
+    def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
+        result = super().follow(source_user_id, target_user_id)
+        if target_user_id in self.protected:
+            self.following.discard(target_user_id)
+            return FollowResult(following=False, pending=True)
+        return result
 
 
 def _pending(
@@ -178,3 +193,21 @@ class TestExecuteFollows:
         later = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
                                 brand_user_id=BRAND_ID, worker_id="w1")
         assert (later.followed, x.following) == (1, {author_id})
+
+    def test_a_follow_request_to_a_protected_account_is_recorded_as_such(
+        self, engine: Engine, clock: ManualClock
+    ) -> None:
+        """`pending_follow: true` is DONE (it counts against the cap) with a reason staff can tell apart."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = ProtectedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        locked, open_ = _pending(engine, x, clock, 2, FollowStatus.PENDING)
+        x.protected.add(locked)
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=Settings(x_tier="enterprise"),
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, run.requested) == (1, 1)
+        with Session(engine) as session:
+            rows = {r.author_id: (r.status, r.reason) for r in session.exec(select(FollowDecision))}
+            details = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "follow.done"))]
+        assert rows == {locked: ("done", "follow request pending (protected account)"),
+                        open_: ("done", "followed through the API")}
+        assert sorted(details) == ["follow request pending (protected account)", "followed through the API"]

@@ -2,8 +2,10 @@
 
 Rows are claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`, so two
 processes never follow the same author twice. No transaction is held open across an API call.
-Outcomes: DONE; MANUAL once when the tier cannot follow (every pending row goes to a person and
-the API is not asked again); FAILED for a permanent refusal about that person; PENDING again
+Outcomes: DONE (reason "followed through the API", or REQUESTED_REASON when X answers
+`pending_follow: true` for a protected account: a request it counts like a follow); MANUAL
+once when the tier cannot follow (every pending row goes to a person and the API is not asked
+again); FAILED for a permanent refusal about that person; PENDING again
 (lease cleared) for transient or account-wide trouble, to be tried by a later run.
 """
 
@@ -41,6 +43,9 @@ from bot.xapi.client import XClient
 log = structlog.get_logger()
 
 CLAIM_TTL = timedelta(minutes=2)
+#: Reason of a DONE row whose follow X holds as a request (protected account, `pending_follow: true`).
+REQUESTED_REASON = "follow request pending (protected account)"
+FOLLOWED_REASON = "followed through the API"
 DAY = timedelta(hours=24)
 #: Refusals about the person being followed (e.g. they blocked the account); any other
 #: permanent error (usage cap, credits, credentials) is about the account and defers the row.
@@ -52,6 +57,7 @@ class FollowRunResult:
     """What one run of `execute_follows` did."""
 
     followed: int = 0
+    requested: int = 0  # follow requests X holds for a protected account's approval
     manual: int = 0
     failed: int = 0
     held: str | None = None  # why nothing was attempted (crisis, disabled, daily cap, budget)
@@ -162,10 +168,10 @@ def execute_follows(
     if max_follows is not None:
         room = min(room, max_follows)
 
-    followed = manual = failed = 0
+    followed = requested = manual = failed = 0
     stopped: str | None = None
     held: str | None = None
-    while followed < room:
+    while followed + requested < room:
         if not budget.may_call(tiers.FOLLOW):
             held = f"follow budget spent until {budget.next_allowed_at(tiers.FOLLOW).isoformat()}"
             break
@@ -176,7 +182,7 @@ def execute_follows(
             break
         bound = log.bind(decision_id=claimed.id, author_id=claimed.author_id, worker_id=worker_id)
         try:
-            x.follow(brand_user_id, claimed.author_id)
+            result = x.follow(brand_user_id, claimed.author_id)
         except NotOnTier as exc:
             reason = f"the API refused following on the {settings.x_tier} tier: follow by hand"
             _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.MANUAL,
@@ -202,7 +208,13 @@ def execute_follows(
             bound.warning("follow.deferred", error=type(exc).__name__, detail=str(exc))
             stopped = type(exc).__name__
             break
-        _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.DONE)
-        followed += 1
-        bound.info("follow.done")
-    return FollowRunResult(followed=followed, manual=manual, failed=failed, held=held, stopped=stopped)
+        reason = REQUESTED_REASON if result.pending else FOLLOWED_REASON
+        _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.DONE, reason=reason)
+        if result.pending:
+            requested += 1
+            bound.info("follow.requested", reason=reason)
+        else:
+            followed += 1
+            bound.info("follow.done")
+    return FollowRunResult(followed=followed, requested=requested, manual=manual, failed=failed, held=held,
+                           stopped=stopped)
