@@ -98,3 +98,22 @@ class TestFollowSkip:
         code, out = _run(env, "follow", "skip", str(decision), "--by", "kim")
         assert code == 4
         assert f"follow decision {decision} is manual_done, not manual" in out
+
+
+class TestFollowApiRetry:
+    def test_clears_the_refusal_once(self, env: dict[str, str]) -> None:
+        """`follow api-retry` lowers the refusal flag with an audit row; a second run has nothing to do."""
+        from bot.follow.refusal import follow_refused, mark_follow_refused
+
+        engine = make_engine(env["DATABASE_URL"])
+        with session_scope(engine) as session:
+            mark_follow_refused(session, now=T0, actor="w1", detail="NotOnTier: no")
+        code, out = _run(env, "follow", "api-retry", "--by", "ops")
+        assert (code, out.strip().splitlines()[-1]) == (0, "following through the API allowed again")
+        code, out = _run(env, "follow", "api-retry", "--by", "ops")
+        assert (code, out.strip().splitlines()[-1]) == (0, "X had not refused following: nothing to do")
+        with Session(engine) as session:
+            assert follow_refused(session) is False
+            actions = [(a.actor, a.action) for a in session.exec(select(AuditLog))]
+        engine.dispose()
+        assert actions == [("w1", "follow.api_refused"), ("ops", "follow.api_retry")]

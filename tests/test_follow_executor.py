@@ -11,7 +11,9 @@ from bot.clock import ManualClock
 from bot.crisis import set_crisis
 from bot.domain import FollowStatus
 from bot.errors import NotFound, TransientError
+from bot.follow.decisions import FollowCandidate, record_follow_decisions
 from bot.follow.executor import execute_follows
+from bot.follow.refusal import clear_follow_refused
 from bot.settings import Settings
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, FollowDecision
@@ -211,3 +213,50 @@ class TestExecuteFollows:
         assert rows == {locked: ("done", "follow request pending (protected account)"),
                         open_: ("done", "followed through the API")}
         assert sorted(details) == ["follow request pending (protected account)", "followed through the API"]
+
+    def test_a_refusal_is_remembered_one_refused_call_over_many_rounds(
+        self, engine: Engine, clock: ManualClock
+    ) -> None:
+        """X refuses following although X_TIER=enterprise: over 5 rounds of new mentions (and a restarted
+        process) the API is asked once; later decisions go straight to the manual list with the reason."""
+        settings = Settings(x_tier="enterprise")
+        x = FakeXClient(tier="basic", brand_id=BRAND_ID)  # the account is not on enterprise after all
+        refused = "the API refused following on the enterprise tier: follow by hand"
+        for process in ("w1", "w2"):  # w2: a new process, with a fresh budget, reading the fact back
+            budget = BudgetKeeper("enterprise", clock)
+            for round_ in range(5):
+                with session_scope(engine) as session:
+                    user = x.add_user(f"{process}fan{round_}")
+                    session.add(Author(id=user.id, username=user.username, first_seen_at=clock.now(),
+                                       last_seen_at=clock.now()))
+                    session.flush()
+                    record_follow_decisions(
+                        session, [FollowCandidate(author_id=user.id, mention_id=None, complaint=False, text="hi")],
+                        crisis_active=False, blocklist=(), tier="enterprise", follow_enabled=True, now=clock.now())
+                execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id=process)
+                clock.advance(60)
+            assert budget.may_call(tiers.FOLLOW) is False
+        assert _follow_calls(x) == 1
+        with Session(engine) as session:
+            rows = list(session.exec(select(FollowDecision).order_by(col(FollowDecision.id))))
+            refusals = session.exec(select(AuditLog).where(AuditLog.action == "follow.api_refused")).all()
+        assert [(r.status, r.reason) for r in rows] == [("manual", refused)] * 10
+        assert [(a.actor, a.detail) for a in refusals] == [
+            ("w1", "NotOnTier: following is not available on the basic tier")]
+
+    def test_api_retry_lets_the_job_call_again(self, engine: Engine, clock: ManualClock) -> None:
+        """Once the refusal is cleared (the account moved to Enterprise), the same process follows again."""
+        settings = Settings(x_tier="enterprise")
+        budget = BudgetKeeper("enterprise", clock)
+        x = FakeXClient(tier="basic", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 1, FollowStatus.PENDING)
+        execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings, brand_user_id=BRAND_ID,
+                        worker_id="w1")
+        x.tier = "enterprise"
+        (later,) = _pending(engine, x, clock, 1, FollowStatus.PENDING, prefix="later")
+        with session_scope(engine) as session:
+            assert clear_follow_refused(session, now=clock.now(), actor="ops") is True
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, x.following, _follow_calls(x)) == (1, {later}, 2)

@@ -10,6 +10,7 @@ from bot.cli.context import emit, handled, local_time, make_app
 from bot.domain import FollowStatus
 from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
+from bot.follow.refusal import clear_follow_refused
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -87,3 +88,17 @@ def skip_cmd(
         with bot.session() as session:
             row = mark_manual_skipped(session, decision_id=decision_id, actor=by, now=bot.clock.now(), reason=reason)
         typer.echo(f"follow {decision_id} skipped by {by} (author {row.author_id})")
+
+
+@app.command("api-retry")
+def api_retry_cmd(by: str = typer.Option(..., "--by", help="Who allows it again (audit log).")) -> None:
+    """After X refused following (NotOnTier), let the bot try the API again (e.g. the account is on Enterprise now).
+
+    People already on the manual list stay there; new decisions are followed through the API again.
+    """
+    with follow_handled():
+        bot = make_app()
+        with bot.session() as session:
+            cleared = clear_follow_refused(session, now=bot.clock.now(), actor=by)
+        typer.echo("following through the API allowed again" if cleared
+                   else "X had not refused following: nothing to do")

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from bot.domain import FollowStatus
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 from bot.follow.policy import decide_follow
+from bot.follow.refusal import follow_refused
 from bot.store.coordination import audit
 from bot.store.models import Author, FollowDecision
 
@@ -63,7 +64,8 @@ def record_follow_decisions(
 ) -> list[FollowDecision]:
     """Decide once about each candidate's author (authors already decided are left alone); returns new rows.
 
-    Not committed: part of the caller's transaction.
+    Once X has refused following (`bot.follow.refusal`), authors the API would have followed go
+    to the manual list instead. Not committed: part of the caller's transaction.
     """
     first: dict[str, FollowCandidate] = {}
     for c in candidates:
@@ -72,6 +74,7 @@ def record_follow_decisions(
         return []
     _lock_authors(session, list(first))
     ids = list(first)
+    api_refused = follow_refused(session)
     decided = set(session.exec(select(FollowDecision.author_id).where(col(FollowDecision.author_id).in_(ids))))
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_(ids)))}
     rows: list[FollowDecision] = []
@@ -90,6 +93,7 @@ def record_follow_decisions(
             follow_enabled=follow_enabled,
             account_created_at=author.account_created_at,
             text=c.text,
+            api_refused=api_refused,
         )
         rows.append(FollowDecision(author_id=author_id, mention_id=c.mention_id, status=status, reason=reason,
                                    created_at=now))

@@ -5,8 +5,11 @@ processes never follow the same author twice. No transaction is held open across
 Outcomes: DONE (reason "followed through the API", or REQUESTED_REASON when X answers
 `pending_follow: true` for a protected account: a request it counts like a follow); MANUAL
 once when the tier cannot follow (every pending row goes to a person and the API is not asked
-again); FAILED for a permanent refusal about that person; PENDING again
-(lease cleared) for transient or account-wide trouble, to be tried by a later run.
+again). When X itself refuses (NotOnTier although X_TIER allows following) the refusal is kept
+as a shared row (`bot.follow.refusal`): this process's follow budget is blocked for good, every
+process reads the row and stops calling, and new decisions go to the manual list. FAILED for a
+permanent refusal about that person; PENDING again (lease cleared) for transient or account-wide
+trouble, to be tried by a later run.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from bot.errors import (
     TransientError,
     XApiError,
 )
+from bot.follow.policy import api_refused_reason
+from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
 from bot.store.coordination import audit, increment
 from bot.store.db import session_scope
@@ -86,6 +91,18 @@ def _pending_to_manual(session: Session, *, reason: str, now: datetime) -> int:
         audit(session, at=now, actor="system", action="follow.to_manual", detail=f"{moved} pending: {reason}")
         log.warning("follow.to_manual", count=moved, reason=reason)
     return moved
+
+
+def _block_refused(budget: BudgetKeeper, reason: str) -> None:
+    """Stop this process's follow calls for good (X refused following); a no-op when already blocked."""
+    if budget.next_allowed_at(tiers.FOLLOW) != NEVER:
+        budget.block(tiers.FOLLOW, NEVER, reason)
+
+
+def _unblock_if_cleared(budget: BudgetKeeper, reason: str) -> None:
+    """The refusal was cleared (`brandbot follow api-retry`): lift this process's block so the API is tried again."""
+    if budget.snapshot()[tiers.FOLLOW]["blocked_reason"] == reason:
+        budget.unblock(tiers.FOLLOW)
 
 
 def _claim_next(session: Session, *, worker_id: str, now: datetime) -> FollowDecision | None:
@@ -157,6 +174,12 @@ def execute_follows(
             return FollowRunResult(held="crisis mode holds automatic follows")
         if not settings.follow_enabled:
             return FollowRunResult(held="following is disabled (FOLLOW_ENABLED=false)")
+        if follow_refused(session):
+            reason = api_refused_reason(settings.x_tier)
+            _block_refused(budget, reason)
+            moved = _pending_to_manual(session, reason=reason, now=now)
+            return FollowRunResult(manual=moved, held="the API refused following")
+        _unblock_if_cleared(budget, api_refused_reason(settings.x_tier))
         if budget.next_allowed_at(tiers.FOLLOW) == NEVER:
             moved = _pending_to_manual(
                 session, reason=f"the {settings.x_tier} tier cannot follow through the API: follow by hand", now=now
@@ -184,12 +207,17 @@ def execute_follows(
         try:
             result = x.follow(brand_user_id, claimed.author_id)
         except NotOnTier as exc:
-            reason = f"the API refused following on the {settings.x_tier} tier: follow by hand"
+            reason = api_refused_reason(settings.x_tier)
+            _block_refused(budget, reason)
             _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=FollowStatus.MANUAL,
                     reason=reason)
             with session_scope(engine) as session:
+                first = mark_follow_refused(session, now=now, actor=worker_id, detail=f"NotOnTier: {exc}")
                 manual += 1 + _pending_to_manual(session, reason=reason, now=now)
-            bound.warning("follow.not_on_tier", error=str(exc))
+            if first:
+                bound.error("follow.api_refused", error=str(exc), tier=settings.x_tier,
+                            detail="X refused following through the API although X_TIER allows it: every follow "
+                                   "goes to the manual list until `brandbot follow api-retry`")
             stopped = "NotOnTier"
             break
         except _PERSON_ERRORS as exc:
