@@ -1,7 +1,12 @@
 """`execute_follows`: follow PENDING authors through the API within the tier's budget and the daily cap.
 
-Rows are claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`, so two
-processes never follow the same author twice. No transaction is held open across an API call.
+One process follows at a time: a run first takes (or renews) the database lease 'follow:run' and
+keeps it after the run, like the poller, so the process holding it is the only one spending the
+follow budget (which `BudgetKeeper` keeps in memory) and the daily cap is counted by one writer;
+another process takes over once the holder stops renewing for LEASE_TTL_SECONDS. The lease is
+renewed and the daily cap re-counted (follows in flight included) before every claim. Rows are
+claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`, so even a run
+outliving its lease never follows an author twice. No transaction is held open across an API call.
 Outcomes: DONE (reason "followed through the API", or REQUESTED_REASON when X answers
 `pending_follow: true` for a protected account: a request it counts like a follow); MANUAL
 once when the tier cannot follow (every pending row goes to a person and the API is not asked
@@ -38,7 +43,7 @@ from bot.errors import (
 from bot.follow.policy import api_refused_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
-from bot.store.coordination import audit, increment
+from bot.store.coordination import acquire_lease, audit, increment, release_lease
 from bot.store.db import session_scope
 from bot.store.models import FollowDecision
 from bot.xapi import tiers
@@ -48,6 +53,9 @@ from bot.xapi.client import XClient
 log = structlog.get_logger()
 
 CLAIM_TTL = timedelta(minutes=2)
+LEASE_NAME = "follow:run"
+#: Seconds (on the bot's clock) the follow lease outlives its last renewal: five runs of the job.
+LEASE_TTL_SECONDS = 300.0
 #: Reason of a DONE row whose follow X holds as a request (protected account, `pending_follow: true`).
 REQUESTED_REASON = "follow request pending (protected account)"
 FOLLOWED_REASON = "followed through the API"
@@ -69,6 +77,18 @@ class FollowRunResult:
     stopped: str | None = None  # why the run stopped early (error type)
 
 
+def _hold_lease(engine: Engine, *, worker_id: str, now: datetime, ttl_seconds: float) -> bool:
+    """Take or renew the follow lease for `worker_id`."""
+    with Session(engine, expire_on_commit=False) as session:
+        return acquire_lease(session, name=LEASE_NAME, owner=worker_id, ttl_seconds=ttl_seconds, now=now)
+
+
+def release_follow_lease(engine: Engine, *, worker_id: str) -> None:
+    """Give the follow lease back (on clean shutdown, so another process takes over at once)."""
+    with Session(engine, expire_on_commit=False) as session:
+        release_lease(session, name=LEASE_NAME, owner=worker_id)
+
+
 def follows_done_last_24h(session: Session, *, now: datetime) -> int:
     """DONE follows in the 24 hours before `now` (the account's daily cap counts these)."""
     stmt = (
@@ -78,6 +98,17 @@ def follows_done_last_24h(session: Session, *, now: datetime) -> int:
         .where(col(FollowDecision.done_at) >= now - DAY)
     )
     return int(session.exec(stmt).one())
+
+
+def _cap_used(session: Session, *, now: datetime) -> int:
+    """What counts against the daily cap: DONE in the last 24 h plus follows in flight (claimed, unexpired)."""
+    in_flight = session.exec(
+        select(func.count())
+        .select_from(FollowDecision)
+        .where(col(FollowDecision.status) == FollowStatus.PENDING.value)
+        .where(col(FollowDecision.lease_until) >= now)
+    ).one()
+    return follows_done_last_24h(session, now=now) + int(in_flight)
 
 
 def _pending_to_manual(session: Session, *, reason: str, now: datetime) -> int:
@@ -166,8 +197,9 @@ def execute_follows(
     brand_user_id: str,
     worker_id: str,
     max_follows: int | None = None,
+    lease_ttl_seconds: float = LEASE_TTL_SECONDS,
 ) -> FollowRunResult:
-    """Follow PENDING authors while the budget, the daily cap and crisis mode allow; never raises XApiError."""
+    """Follow PENDING authors while the lease, budget, daily cap and crisis mode allow; never raises XApiError."""
     now = clock.now()
     with session_scope(engine) as session:
         if crisis_state(session, now=now).active:
@@ -185,20 +217,27 @@ def execute_follows(
                 session, reason=f"the {settings.x_tier} tier cannot follow through the API: follow by hand", now=now
             )
             return FollowRunResult(manual=moved, held="not on tier")
-        room = settings.follow_daily_cap - follows_done_last_24h(session, now=now)
-    if room <= 0:
-        return FollowRunResult(held=f"daily cap of {settings.follow_daily_cap} follows reached")
-    if max_follows is not None:
-        room = min(room, max_follows)
-
+    if not _hold_lease(engine, worker_id=worker_id, now=now, ttl_seconds=lease_ttl_seconds):
+        log.debug("follow.skipped", reason="lease held by another worker", worker_id=worker_id)
+        return FollowRunResult(held="another worker is following")
+    capped = f"daily cap of {settings.follow_daily_cap} follows reached"
     followed = requested = manual = failed = 0
     stopped: str | None = None
     held: str | None = None
-    while followed + requested < room:
+    while max_follows is None or followed + requested < max_follows:
+        now = clock.now()
+        if (followed or requested or failed) and not _hold_lease(engine, worker_id=worker_id, now=now,
+                                                                 ttl_seconds=lease_ttl_seconds):
+            log.warning("follow.lease_lost", worker_id=worker_id, followed=followed + requested)
+            stopped = "lease lost"
+            break
+        with Session(engine, expire_on_commit=False) as session:
+            if _cap_used(session, now=now) >= settings.follow_daily_cap:
+                held = capped
+                break
         if not budget.may_call(tiers.FOLLOW):
             held = f"follow budget spent until {budget.next_allowed_at(tiers.FOLLOW).isoformat()}"
             break
-        now = clock.now()
         with Session(engine, expire_on_commit=False) as session:
             claimed = _claim_next(session, worker_id=worker_id, now=now)
         if claimed is None or claimed.id is None:
