@@ -1,7 +1,9 @@
 """Crisis mode: one switch that holds every automatic path (posts, follows, replies).
 
-Every toggle is a `CrisisChange` row; the newest row is the state. A pause with an
-`auto_resume_at` ends by itself once that time passes (and a row records the resume).
+Every toggle is a `CrisisChange` row; the last row written (highest id) is the state, whatever
+its `created_at` says: a sped-up run or a host with a skewed clock may stamp a toggle ahead of
+real time, and a later toggle must still win. A pause with an `auto_resume_at` ends by itself
+once that time passes (and a row records the resume).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ class CrisisState:
 
 
 def _latest(session: Session) -> CrisisChange | None:
-    stmt = select(CrisisChange).order_by(col(CrisisChange.created_at).desc(), col(CrisisChange.id).desc()).limit(1)
+    """The last toggle written (insertion order, not `created_at`: clocks of writers may disagree)."""
+    stmt = select(CrisisChange).order_by(col(CrisisChange.id).desc()).limit(1)
     return session.exec(stmt).first()
 
 

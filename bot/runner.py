@@ -196,9 +196,11 @@ class BotRunner:
             log.warning("bot.stop_abandons", jobs=unfinished, timeout=timeout,
                         detail="calls still in flight are left to the leases, as after a crash")
         try:
+            from bot.follow.executor import release_follow_lease
             from bot.listen.poller import release_poll_lease
 
             release_poll_lease(self.app.engine, worker_id=self.app.worker_id)
+            release_follow_lease(self.app.engine, worker_id=self.app.worker_id)
         except Exception as exc:  # noqa: BLE001 - shutdown must go on; the lease expires anyway
             log.warning("bot.lease_release_failed", error=type(exc).__name__)
         log.info("bot.stopped", worker=self.app.worker_id)

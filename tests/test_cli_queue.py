@@ -95,3 +95,28 @@ def test_crisis_on_holds_the_queue_and_off_releases_it(env: dict[str, str]) -> N
 def test_crisis_on_needs_a_reason(env: dict[str, str]) -> None:
     code, _ = _run(env, "crisis", "on")
     assert code == 2
+
+
+def test_crisis_off_wins_over_an_on_dated_in_the_future(env: dict[str, str]) -> None:
+    """A sped-up run stamped its ON 16 minutes ahead: `crisis off` still turns it off, and status agrees."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import CrisisChange
+
+    _run(env, "queue", "add", "Promo: fly with us")
+    assert _run(env, "crisis", "on", "--reason", "engine fire at JFK")[0] == 0
+    engine = make_engine(env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        session.add(CrisisChange(active=True, reason="complaint spike", actor="crisis_watch", automatic=True,
+                                 created_at=datetime.now(UTC) + timedelta(minutes=16)))
+    engine.dispose()
+    code, out = _run(env, "crisis", "off")
+    assert (code, out.strip().splitlines()[-1]) == (0, "crisis mode OFF")
+    assert _run(env, "crisis", "status")[1].strip().splitlines()[-1] == "OFF"
+    assert _list(env)[0]["state"] == "scheduled"
+    code, out = _run(env, "crisis", "on", "--reason", "runway closed")
+    assert code == 0, out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("crisis mode ON since ")
+    assert last.endswith("by cli: runway closed")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -11,14 +15,17 @@ from bot.clock import ManualClock
 from bot.crisis import set_crisis
 from bot.domain import FollowStatus
 from bot.errors import NotFound, TransientError
-from bot.follow.executor import execute_follows
+from bot.follow.decisions import FollowCandidate, record_follow_decisions
+from bot.follow.executor import LEASE_TTL_SECONDS, execute_follows
+from bot.follow.refusal import clear_follow_refused
 from bot.settings import Settings
-from bot.store.db import session_scope
-from bot.store.models import Author, FollowDecision
+from bot.store.db import make_engine, session_scope
+from bot.store.models import AuditLog, Author, FollowDecision
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import FollowResult
 from bot.xapi.fake import FakeXClient
+from tests.reliability.conftest import empty_postgres
 
 BRAND_ID = "1000"
 
@@ -33,6 +40,37 @@ class BudgetedFake(FakeXClient):
     def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
         self.budget.acquire(tiers.FOLLOW)
         return super().follow(source_user_id, target_user_id)
+
+
+class ProtectedFake(BudgetedFake):
+    """X where the users in `protected` only get a follow request (`pending_follow: true`), as protected accounts do."""
+
+    def __init__(self, budget: BudgetKeeper, **kw: object) -> None:
+        super().__init__(budget, **kw)
+        self.protected: set[str] = set()
+
+    def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
+        result = super().follow(source_user_id, target_user_id)
+        if target_user_id in self.protected:
+            self.following.discard(target_user_id)
+            return FollowResult(following=False, pending=True)
+        return result
+
+
+class WorkerX(FakeXClient):
+    """One process's view of a shared fake X: its own budget; its first follow waits (up to 2 s) for the other."""
+
+    def __init__(self, world: FakeXClient, budget: BudgetKeeper, gate: threading.Barrier) -> None:
+        super().__init__(tier=world.tier, brand_id=world.brand.id)
+        self.world, self.budget, self.gate = world, budget, gate
+        self.users = world.users
+
+    def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
+        self.budget.acquire(tiers.FOLLOW)
+        if not self.gate.broken:  # both processes mid-run at once, as in production (unless only one follows)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.gate.wait()
+        return self.world.follow(source_user_id, target_user_id)
 
 
 def _pending(
@@ -178,3 +216,145 @@ class TestExecuteFollows:
         later = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
                                 brand_user_id=BRAND_ID, worker_id="w1")
         assert (later.followed, x.following) == (1, {author_id})
+
+    def test_a_follow_request_to_a_protected_account_is_recorded_as_such(
+        self, engine: Engine, clock: ManualClock
+    ) -> None:
+        """`pending_follow: true` is DONE (it counts against the cap) with a reason staff can tell apart."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = ProtectedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        locked, open_ = _pending(engine, x, clock, 2, FollowStatus.PENDING)
+        x.protected.add(locked)
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=Settings(x_tier="enterprise"),
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, run.requested) == (1, 1)
+        with Session(engine) as session:
+            rows = {r.author_id: (r.status, r.reason) for r in session.exec(select(FollowDecision))}
+            details = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "follow.done"))]
+        assert rows == {locked: ("done", "follow request pending (protected account)"),
+                        open_: ("done", "followed through the API")}
+        assert sorted(details) == ["follow request pending (protected account)", "followed through the API"]
+
+    def test_a_refusal_is_remembered_one_refused_call_over_many_rounds(
+        self, engine: Engine, clock: ManualClock
+    ) -> None:
+        """X refuses following although X_TIER=enterprise: over 5 rounds of new mentions (and a restarted
+        process) the API is asked once; later decisions go straight to the manual list with the reason."""
+        settings = Settings(x_tier="enterprise")
+        x = FakeXClient(tier="basic", brand_id=BRAND_ID)  # the account is not on enterprise after all
+        refused = "the API refused following on the enterprise tier: follow by hand"
+        for process in ("w1", "w2"):  # w2: a new process, with a fresh budget, reading the fact back
+            budget = BudgetKeeper("enterprise", clock)
+            for round_ in range(5):
+                with session_scope(engine) as session:
+                    user = x.add_user(f"{process}fan{round_}")
+                    session.add(Author(id=user.id, username=user.username, first_seen_at=clock.now(),
+                                       last_seen_at=clock.now()))
+                    session.flush()
+                    record_follow_decisions(
+                        session, [FollowCandidate(author_id=user.id, mention_id=None, complaint=False, text="hi")],
+                        crisis_active=False, blocklist=(), tier="enterprise", follow_enabled=True, now=clock.now())
+                execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id=process)
+                clock.advance(60)
+            assert budget.may_call(tiers.FOLLOW) is False
+        assert _follow_calls(x) == 1
+        with Session(engine) as session:
+            rows = list(session.exec(select(FollowDecision).order_by(col(FollowDecision.id))))
+            refusals = session.exec(select(AuditLog).where(AuditLog.action == "follow.api_refused")).all()
+        assert [(r.status, r.reason) for r in rows] == [("manual", refused)] * 10
+        assert [(a.actor, a.detail) for a in refusals] == [
+            ("w1", "NotOnTier: following is not available on the basic tier")]
+
+    def test_api_retry_lets_the_job_call_again(self, engine: Engine, clock: ManualClock) -> None:
+        """Once the refusal is cleared (the account moved to Enterprise), the same process follows again."""
+        settings = Settings(x_tier="enterprise")
+        budget = BudgetKeeper("enterprise", clock)
+        x = FakeXClient(tier="basic", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 1, FollowStatus.PENDING)
+        execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings, brand_user_id=BRAND_ID,
+                        worker_id="w1")
+        x.tier = "enterprise"
+        (later,) = _pending(engine, x, clock, 1, FollowStatus.PENDING, prefix="later")
+        with session_scope(engine) as session:
+            assert clear_follow_refused(session, now=clock.now(), actor="ops") is True
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, x.following, _follow_calls(x)) == (1, {later}, 2)
+
+    def test_one_process_follows_at_a_time_so_one_budget_counts(self, engine: Engine, clock: ManualClock) -> None:
+        """w1 spends the 15-minute budget (50); w2, a second process with a fresh budget, waits on the lease
+        instead of following 10 more in the same window; once w1 stops renewing, w2 takes over."""
+        settings = Settings(x_tier="enterprise")
+        x = FakeXClient(tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 60, FollowStatus.PENDING)
+        budgets = {w: BudgetKeeper("enterprise", clock) for w in ("w1", "w2")}
+        workers = {w: BudgetedFake(budgets[w], tier="enterprise", brand_id=BRAND_ID) for w in budgets}
+        for fake in workers.values():
+            fake.users = x.users
+        first = execute_follows(engine=engine, x=workers["w1"], budget=budgets["w1"], clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        second = execute_follows(engine=engine, x=workers["w2"], budget=budgets["w2"], clock=clock,
+                                 settings=settings, brand_user_id=BRAND_ID, worker_id="w2")
+        assert (first.followed, second.followed, second.held) == (50, 0, "another worker is following")
+        assert _follow_calls(workers["w2"]) == 0
+        clock.advance(LEASE_TTL_SECONDS + 1)  # w1 died: its lease expires
+        later = execute_follows(engine=engine, x=workers["w2"], budget=budgets["w2"], clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w2")
+        assert (later.followed, _statuses(engine)) == (10, {"done": 60})
+
+    def test_a_follow_in_flight_elsewhere_counts_against_the_cap(self, engine: Engine, clock: ManualClock) -> None:
+        """Cap 2 with one row claimed by a worker whose run outlived its lease: only one more is followed."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 3, FollowStatus.PENDING)
+        with session_scope(engine) as session:
+            row = session.exec(select(FollowDecision).order_by(col(FollowDecision.id))).first()
+            assert row is not None
+            row.lease_owner, row.lease_until = "w2", clock.now() + timedelta(minutes=1)
+            session.add(row)
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock,
+                              settings=Settings(x_tier="enterprise", follow_daily_cap=2), brand_user_id=BRAND_ID,
+                              worker_id="w1")
+        assert (run.followed, run.held) == (1, "daily cap of 2 follows reached")
+
+
+@pytest.fixture
+def pg_engine(pg_database_url: str) -> Iterator[Engine]:
+    """The session's PostgreSQL test database, emptied."""
+    empty_postgres(pg_database_url)
+    engine = make_engine(pg_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+class TestTwoWorkersOnPostgres:
+    def test_the_daily_cap_holds_when_two_processes_follow_at_once(self, pg_engine: Engine, clock: ManualClock) -> None:
+        """Two processes (own engine, own budget) run the follow job together: cap 5, 10 pending → 5 done."""
+        world = FakeXClient(tier="enterprise", brand_id=BRAND_ID)
+        _pending(pg_engine, world, clock, 10, FollowStatus.PENDING)
+        settings = Settings(x_tier="enterprise", follow_daily_cap=5)
+        gate = threading.Barrier(2, timeout=2)
+        start = threading.Barrier(2, timeout=10)
+        results: dict[str, object] = {}
+
+        def process(worker_id: str) -> None:
+            engine = make_engine(pg_engine.url.render_as_string(hide_password=False))
+            budget = BudgetKeeper("enterprise", clock)
+            try:
+                start.wait()
+                results[worker_id] = execute_follows(engine=engine, x=WorkerX(world, budget, gate), budget=budget,
+                                                     clock=clock, settings=settings, brand_user_id=BRAND_ID,
+                                                     worker_id=worker_id)
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=process, args=(w,)) for w in ("w1", "w2")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert set(results) == {"w1", "w2"}
+        assert _statuses(pg_engine) == {"done": 5, "pending": 5}
+        assert len(world.following) == _follow_calls(world) == 5

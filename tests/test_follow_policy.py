@@ -92,6 +92,13 @@ class TestDecideFollow:
                 {"tier": "enterprise"},
                 (FollowStatus.PENDING, "will follow through the API"),
             ),
+            (
+                ADA,
+                {"tier": "enterprise", "api_refused": True},
+                (FollowStatus.MANUAL, "the API refused following on the enterprise tier: follow by hand"),
+            ),
+            (ADA, {"tier": "enterprise", "api_refused": True, "blocklist": ("ada",)},
+             (FollowStatus.SKIPPED, "blocklisted")),
         ],
     )
     def test_rules(self, author: _Author, kwargs: dict[str, object], expected: tuple[FollowStatus, str]) -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 from bot.follow.policy import decide_follow
+from bot.follow.refusal import follow_refused
 from bot.store.coordination import audit
 from bot.store.models import Author, FollowDecision
 
@@ -63,7 +64,8 @@ def record_follow_decisions(
 ) -> list[FollowDecision]:
     """Decide once about each candidate's author (authors already decided are left alone); returns new rows.
 
-    Not committed: part of the caller's transaction.
+    Once X has refused following (`bot.follow.refusal`), authors the API would have followed go
+    to the manual list instead. Not committed: part of the caller's transaction.
     """
     first: dict[str, FollowCandidate] = {}
     for c in candidates:
@@ -72,6 +74,7 @@ def record_follow_decisions(
         return []
     _lock_authors(session, list(first))
     ids = list(first)
+    api_refused = follow_refused(session)
     decided = set(session.exec(select(FollowDecision.author_id).where(col(FollowDecision.author_id).in_(ids))))
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_(ids)))}
     rows: list[FollowDecision] = []
@@ -90,6 +93,7 @@ def record_follow_decisions(
             follow_enabled=follow_enabled,
             account_created_at=author.account_created_at,
             text=c.text,
+            api_refused=api_refused,
         )
         rows.append(FollowDecision(author_id=author_id, mention_id=c.mention_id, status=status, reason=reason,
                                    created_at=now))
@@ -106,30 +110,70 @@ class _Verdict:
 
 
 def list_follows(
-    session: Session, *, status: FollowStatus | None = None, limit: int = 500
+    session: Session, *, status: FollowStatus | None = None, limit: int | None = None
 ) -> list[tuple[FollowDecision, Author]]:
-    """Decisions with their authors, oldest first (all statuses when `status` is None)."""
+    """Decisions with their authors, newest first; every one of them unless `limit` is given.
+
+    Newest means the most recent thing that happened to the row: when it was done (followed,
+    or closed by a person) if it was, else when it was decided. So a waiting list shows the
+    freshest mentions first (a follow-back matters most while the mention is fresh), and
+    "recently done" lists by `done_at`. All statuses when `status` is None.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError("limit must be at least 1")
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
-    stmt = stmt.order_by(col(FollowDecision.created_at), col(FollowDecision.id)).limit(limit)
+    latest = func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at))
+    stmt = stmt.order_by(latest.desc(), col(FollowDecision.id).desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return [(d, a) for d, a in session.exec(stmt)]
 
 
-def mark_manual_done(session: Session, *, decision_id: int, actor: str, now: datetime) -> FollowDecision:
-    """Record that a person followed a MANUAL author by hand (status manual → manual_done)."""
+def _close_manual(
+    session: Session, *, decision_id: int, status: FollowStatus, actor: str, now: datetime, reason: str | None = None
+) -> tuple[FollowDecision, str]:
+    """Move a MANUAL decision to `status` (conditional UPDATE); returns the row and the reason it had."""
+    before = session.get(FollowDecision, decision_id)
+    if before is None:
+        raise FollowNotFoundError(f"no follow decision {decision_id}")
+    was = before.reason
+    values: dict[str, object] = {"status": status.value, "done_at": now, "done_by": actor}
+    if reason is not None:
+        values["reason"] = reason
     result = session.execute(
         update(FollowDecision)
         .where(col(FollowDecision.id) == decision_id)
         .where(col(FollowDecision.status) == FollowStatus.MANUAL.value)
-        .values(status=FollowStatus.MANUAL_DONE.value, done_at=now, done_by=actor)
+        .values(**values)
     )
-    row = session.get(FollowDecision, decision_id)
-    if row is None:
-        raise FollowNotFoundError(f"no follow decision {decision_id}")
+    session.refresh(before)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise FollowConflictError(f"follow decision {decision_id} is {row.status}, not manual")
-    session.refresh(row)
+        raise FollowConflictError(f"follow decision {decision_id} is {before.status}, not manual")
+    return before, was
+
+
+def mark_manual_done(session: Session, *, decision_id: int, actor: str, now: datetime) -> FollowDecision:
+    """Record that a person followed a MANUAL author by hand (status manual → manual_done)."""
+    row, _ = _close_manual(session, decision_id=decision_id, status=FollowStatus.MANUAL_DONE, actor=actor, now=now)
     audit(session, at=now, actor=actor, action="follow.manual_done", target=f"author:{row.author_id}",
           detail=f"decision {decision_id}")
+    return row
+
+
+def mark_manual_skipped(
+    session: Session, *, decision_id: int, actor: str, now: datetime, reason: str = ""
+) -> FollowDecision:
+    """Record that a person decided not to follow a MANUAL author (status manual → skipped).
+
+    The row's reason becomes "skipped by <actor>[: <reason>]"; the audit row keeps the reason it
+    had before (why it was on the list).
+    """
+    why = reason.strip()
+    row, was = _close_manual(session, decision_id=decision_id, status=FollowStatus.SKIPPED, actor=actor, now=now,
+                             reason=f"skipped by {actor}" + (f": {why}" if why else ""))
+    audit(session, at=now, actor=actor, action="follow.manual_skipped", target=f"author:{row.author_id}",
+          detail=f"decision {decision_id}: {why or 'no reason given'} (was on the list because: {was})")
+    log.info("follow.manual_skipped", decision_id=decision_id, author_id=row.author_id, actor=actor, reason=why)
     return row

@@ -92,6 +92,11 @@ def spam_reason(author: AuthorLike, *, account_created_at: datetime | None, text
     return None
 
 
+def api_refused_reason(tier: str) -> str:
+    """The reason on decisions handed to a person because X refused following although `tier` allows it."""
+    return f"the API refused following on the {tier} tier: follow by hand"
+
+
 def decide_follow(
     author: AuthorLike,
     *,
@@ -104,11 +109,13 @@ def decide_follow(
     follow_enabled: bool = True,
     account_created_at: datetime | None = None,
     text: str = "",
+    api_refused: bool = False,
 ) -> tuple[FollowStatus, str]:
     """The follow decision for `author` and its reason; the first matching rule wins.
 
     `blocklist` holds lower-case usernames without `@`. `text` is the mention that
-    brought the author in (read for spam cues).
+    brought the author in (read for spam cues). `api_refused`: X has refused following
+    through the API although the tier should allow it (the person follows by hand).
     """
     if already_decided:
         return FollowStatus.SKIPPED, "already decided"
@@ -121,6 +128,8 @@ def decide_follow(
     spam = spam_reason(author, account_created_at=account_created_at, text=text, now=now)
     if spam is not None:
         return FollowStatus.SKIPPED, spam
+    if tiers.can_follow(tier) and api_refused:
+        return FollowStatus.MANUAL, api_refused_reason(tier)
     if tiers.can_follow(tier):
         return FollowStatus.PENDING, "will follow through the API"
     return FollowStatus.MANUAL, f"the {tier} tier cannot follow through the API: follow by hand"

@@ -247,7 +247,7 @@ class Cursor(SQLModel, table=True):
 
 
 class CrisisChange(SQLModel, table=True):
-    """Every crisis toggle is a row; the newest row is the current state."""
+    """Every crisis toggle is a row; the last row written (highest id) is the current state."""
 
     __tablename__ = "crisis_changes"
 

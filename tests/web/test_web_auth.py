@@ -180,7 +180,8 @@ class TestCsrf:
         routes = [r for module in ROUTE_MODULES for r in module.routes(web.state.web).routes]
         posts = sorted({r.path for r in routes if isinstance(r, APIRoute) and "POST" in r.methods})
         assert posts == [
-            "/account/password", "/crisis", "/follows/{decision_id}/done", "/login", "/logout",
+            "/account/password", "/crisis", "/follows/{decision_id}/done", "/follows/{decision_id}/skip", "/login",
+            "/logout",
             "/queue/posts/{post_id}/approve", "/queue/posts/{post_id}/cancel", "/queue/posts/{post_id}/edit",
             "/triage/{item_id}/assign", "/triage/{item_id}/claim", "/triage/{item_id}/dismiss",
             "/triage/{item_id}/label", "/triage/{item_id}/reply", "/triage/{item_id}/resolve", "/users",

@@ -50,6 +50,36 @@ class TestFollows:
         assert f"follow decision {decision} is manual_done, not manual" in again
         assert f'action="/follows/{decision}/done"' not in again
 
+    def test_skip_takes_someone_off_the_list(self, bot: App, agent: TestClient) -> None:
+        """The Skip button (optional reason) moves manual → skipped once, audited, and the row leaves the list."""
+        decision = _manual_follow(bot)
+        page = agent.get("/follows").text
+        assert f'action="/follows/{decision}/skip"' in page
+        after = post_form(agent, f"/follows/{decision}/skip", {"reason": "brand parody"})
+        assert "Skipped: taken off the list without following." in after
+        assert f'action="/follows/{decision}/skip"' not in after
+        with bot.session() as session:
+            row = session.get(FollowDecision, decision)
+            assert row is not None
+            assert (row.status, row.reason, row.done_by) == ("skipped", "skipped by sam: brand parody", "sam")
+            entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_skipped")).all()
+            assert [(e.actor, e.target) for e in entries] == [("sam", "author:9")]
+        again = post_form(agent, f"/follows/{decision}/skip")
+        assert f"follow decision {decision} is skipped, not manual" in again
+
+    def test_recently_done_is_ordered_by_when_it_was_done(self, bot: App, agent: TestClient) -> None:
+        """@ada, decided first but followed last, leads the "recently followed by hand" list."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            for author_id, name, decided, done in (("21", "ada", 0, 3), ("22", "bob", 1, 2)):
+                session.add(Author(id=author_id, username=name, first_seen_at=now, last_seen_at=now))
+                session.flush()
+                session.add(FollowDecision(author_id=author_id, status=FollowStatus.MANUAL_DONE.value, reason="r",
+                                           created_at=now + timedelta(hours=decided),
+                                           done_at=now + timedelta(hours=done), done_by="sam"))
+        page = agent.get("/follows").text
+        assert page.index("@ada") < page.index("@bob")
+
 
 class TestOverview:
     def test_figures_and_svg_charts(self, bot: App, admin: TestClient, clock: ManualClock) -> None:

@@ -1,0 +1,94 @@
+"""`bot.follow.decisions` on both stores: the people-to-follow list and what a person does with it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.clock import ManualClock
+from bot.domain import FollowStatus
+from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
+from bot.follow.errors import FollowConflictError, FollowNotFoundError
+from bot.store.models import AuditLog, Author, FollowDecision
+
+
+def _decision(session: Session, n: int, status: FollowStatus, *, at: datetime,
+              done_at: datetime | None = None) -> int:
+    author_id = str(5000 + n)
+    session.add(Author(id=author_id, username=f"fan{n:03d}", first_seen_at=at, last_seen_at=at))
+    session.flush()
+    row = FollowDecision(author_id=author_id, status=status.value, reason="test", created_at=at, done_at=done_at,
+                         done_by="sam" if done_at else None)
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    return row.id
+
+
+class TestListFollows:
+    def test_everything_of_a_status_newest_first(self, session: Session, clock: ManualClock) -> None:
+        """600 manual decisions over a day: all are listed (no hidden cap), newest decision first."""
+        start = clock.now()
+        ids = [_decision(session, n, FollowStatus.MANUAL, at=start + timedelta(minutes=2 * n)) for n in range(600)]
+        _decision(session, 999, FollowStatus.SKIPPED, at=start)
+        session.commit()
+        rows = list_follows(session, status=FollowStatus.MANUAL)
+        assert [d.id for d, _ in rows] == ids[::-1]
+        assert rows[0][1].username == "fan599"
+
+    def test_limit_keeps_the_newest(self, session: Session, clock: ManualClock) -> None:
+        """`limit=3` returns the three newest decisions, not the three oldest."""
+        ids = [_decision(session, n, FollowStatus.MANUAL, at=clock.now() + timedelta(minutes=n)) for n in range(10)]
+        session.commit()
+        assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL, limit=3)] == ids[:-4:-1]
+
+    def test_done_entries_by_when_they_were_done(self, session: Session, clock: ManualClock) -> None:
+        """Followed-by-hand rows come newest `done_at` first, whatever order they were decided in."""
+        t = clock.now()
+        early = _decision(session, 1, FollowStatus.MANUAL_DONE, at=t, done_at=t + timedelta(hours=5))
+        late = _decision(session, 2, FollowStatus.MANUAL_DONE, at=t + timedelta(hours=1),
+                         done_at=t + timedelta(hours=2))
+        middle = _decision(session, 3, FollowStatus.MANUAL_DONE, at=t + timedelta(hours=2),
+                           done_at=t + timedelta(hours=3))
+        session.commit()
+        rows = list_follows(session, status=FollowStatus.MANUAL_DONE, limit=2)
+        assert [d.id for d, _ in rows] == [early, middle]
+        assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL_DONE)] == [early, middle, late]
+
+
+class TestMarkManualSkipped:
+    def test_manual_becomes_skipped_with_who_why_and_an_audit_row(self, session: Session, clock: ManualClock) -> None:
+        """Skipping records the person, the time and the reason on the row, and the old reason in the audit log."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        session.commit()
+        clock.advance(600)
+        row = mark_manual_skipped(session, decision_id=decision, actor="kim", now=clock.now(), reason="a competitor")
+        session.commit()
+        assert (row.status, row.reason, row.done_by, row.done_at) == (
+            "skipped", "skipped by kim: a competitor", "kim", clock.now())
+        entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_skipped")).all()
+        assert [(e.actor, e.target, e.detail) for e in entries] == [
+            ("kim", "author:5001", f"decision {decision}: a competitor (was on the list because: test)")]
+        assert list_follows(session, status=FollowStatus.MANUAL) == []
+
+    def test_without_a_reason(self, session: Session, clock: ManualClock) -> None:
+        """No reason given: the row says who skipped it."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        row = mark_manual_skipped(session, decision_id=decision, actor="kim", now=clock.now())
+        assert row.reason == "skipped by kim"
+
+    def test_unknown_id_and_wrong_state(self, session: Session, clock: ManualClock) -> None:
+        """An unknown id is not found; a decision already done (or skipped) is a conflict and stays as it was."""
+        done = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        mark_manual_done(session, decision_id=done, actor="sam", now=clock.now())
+        session.commit()
+        with pytest.raises(FollowNotFoundError, match="no follow decision 999"):
+            mark_manual_skipped(session, decision_id=999, actor="kim", now=clock.now())
+        with pytest.raises(FollowConflictError, match=f"follow decision {done} is manual_done, not manual"):
+            mark_manual_skipped(session, decision_id=done, actor="kim", now=clock.now())
+        session.rollback()
+        row = session.get(FollowDecision, done)
+        assert row is not None
+        assert (row.status, row.done_by) == ("manual_done", "sam")
