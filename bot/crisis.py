@@ -1,4 +1,9 @@
-"""Crisis mode: one switch that holds every automatic path (posts, follows, replies).
+"""Crisis mode: one switch that holds every automatic path (posts, follows).
+
+What it holds is one explicit policy, `held_by_crisis`: every post except a staff member's
+answer to a customer (a reply tied to a triage item). A complaint storm is exactly when crisis
+mode trips and when customers most need their answers, so those keep flowing; event posts,
+anecdotes, promotional and manual posts wait until the pause ends.
 
 Every toggle is a `CrisisChange` row; the last row written (highest id) is the state, whatever
 its `created_at` says: a sped-up run or a host with a skewed clock may stamp a toggle ahead of
@@ -12,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, not_, update
 from sqlmodel import Session, col, select
 
-from bot.domain import PostState
+from bot.domain import PostKind, PostState
 from bot.store.coordination import audit
 from bot.store.models import CrisisChange, Post
 
@@ -23,6 +28,16 @@ log = structlog.get_logger()
 
 #: Reason prefix of posts held by crisis mode (released when the pause ends).
 CRISIS_HOLD = "crisis"
+
+
+def held_by_crisis(*, kind: str, triage_item_id: int | None) -> bool:
+    """Whether crisis mode holds a post of `kind`: all but staff replies to a triage item."""
+    return not (kind == PostKind.REPLY.value and triage_item_id is not None)
+
+
+def exempt_from_crisis() -> ColumnElement[bool]:
+    """`held_by_crisis` as SQL: true for the posts crisis mode does not hold."""
+    return and_(col(Post.kind) == PostKind.REPLY.value, col(Post.triage_item_id).is_not(None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +88,8 @@ def set_crisis(
 ) -> CrisisChange:
     """Record a toggle and hold (on) or release (off) the queued posts, in the caller's transaction.
 
-    Turning on while on updates the reason. Scheduled posts become `held` with the reason;
-    posts held by a crisis go back on the schedule when it ends.
+    Turning on while on updates the reason. Scheduled posts that `held_by_crisis` become `held`
+    with the reason; posts held by a crisis go back on the schedule when it ends.
     """
     if active and not reason.strip():
         raise ValueError("a crisis pause needs a reason")
@@ -97,7 +112,7 @@ def set_crisis(
 def _hold_posts(session: Session, reason: str, now: datetime) -> int:
     result = session.execute(
         update(Post)
-        .where(col(Post.state) == PostState.SCHEDULED.value)
+        .where(col(Post.state) == PostState.SCHEDULED.value, not_(exempt_from_crisis()))
         .values(state=PostState.HELD.value, held_reason=f"{CRISIS_HOLD}: {reason}", updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

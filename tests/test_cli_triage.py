@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.domain import FollowStatus
+from bot.publish.queue import cancel_post
 from bot.store.db import make_engine, session_scope
-from bot.store.models import Author, FollowDecision, Mention
+from bot.store.models import Author, FollowDecision, Mention, Post
 from bot.triage.routing import NewComplaint, open_triage_items
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,6 +78,89 @@ class TestTriageCli:
         assert (label.exit_code, label.stdout) == (0, f"item {seeded[0]} labelled not-complaint\n")
         assert bad.exit_code == 2
         assert (dismiss.exit_code, dismiss.stdout) == (0, f"item {seeded[0]} dismissed\n")
+
+
+def _invoke(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["triage", *args], env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _post_states(sqlite_url: str) -> dict[int, str]:
+    engine = make_engine(sqlite_url)
+    with Session(engine) as session:
+        states = {p.id or 0: p.state for p in session.exec(select(Post))}
+    engine.dispose()
+    return states
+
+
+class TestTriageReplyCli:
+    def test_replying_twice_queues_one_post(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
+        """The second `triage reply` exits 4 naming the queued post; --follow-up does not bypass a queued one."""
+        item = str(seeded[0])
+        first = _invoke(env, "reply", item, "--text", "@ada so sorry", "--as", "alice")
+        second = _invoke(env, "reply", item, "--text", "@ada so sorry!", "--as", "alice")
+        follow = _invoke(env, "reply", item, "--text", "@ada more", "--follow-up", "--as", "alice")
+        assert first == (0, f"item {item}: reply queued as post 1 (scheduled): @ada so sorry\n", "")
+        message = (f"error: triage item {item} already has reply post 1 (scheduled); cancel it or wait until it is "
+                   "posted or fails before replying again\n")
+        assert second == (4, "", message)
+        assert follow == (4, "", message)
+        assert _post_states(sqlite_url) == {1: "scheduled"}
+
+    def test_dismiss_cancels_the_queued_reply(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
+        """`triage reply` then `triage dismiss`: the reply post is cancelled and the CLI says so."""
+        item = str(seeded[0])
+        assert _invoke(env, "reply", item, "--text", "@ada sorry", "--as", "alice")[0] == 0
+        assert _invoke(env, "dismiss", item, "--as", "alice") == (0, f"item {item} dismissed; reply post 1 cancelled\n",
+                                                                   "")
+        assert _post_states(sqlite_url) == {1: "cancelled"}
+
+    def test_resolve_and_dismiss_need_the_holder_or_override(self, env: dict[str, str], seeded: list[int]) -> None:
+        """kim cannot close alice's items (exit 4 naming alice); a supervisor with --override can."""
+        low, critical = (str(i) for i in seeded)
+        for item in (low, critical):
+            assert _invoke(env, "claim", item, "--as", "alice")[0] == 0
+        assert _invoke(env, "resolve", low, "--as", "kim") == (4, "", f"error: triage item {low} is claimed by alice\n")
+        assert _invoke(env, "dismiss", critical, "--as", "kim") == (
+            4, "", f"error: triage item {critical} is claimed by alice\n")
+        assert _invoke(env, "resolve", low, "--as", "lead", "--override") == (0, f"item {low} resolved\n", "")
+        assert _invoke(env, "dismiss", critical, "--as", "alice") == (0, f"item {critical} dismissed\n", "")
+        code, out, _ = _invoke(env, "history", low, "--json")
+        assert (code, json.loads(out)[-1]["detail"]) == (0, "(override: claimed by alice)")
+
+    def test_list_shows_a_failed_reply(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
+        """A cancelled reply puts the item back to claimed; list and --json show the reply post's state."""
+        item = seeded[0]
+        assert _invoke(env, "reply", str(item), "--text", "@ada sorry", "--as", "alice")[0] == 0
+        engine = make_engine(sqlite_url)
+        with session_scope(engine) as session:
+            cancel_post(session, 1, actor="ed", now=NOW, reason="wrong tone")
+        engine.dispose()
+        code, out, _ = _invoke(env, "list", "--json")
+        row = next(r for r in json.loads(out) if r["id"] == item)
+        assert (code, row["status"], row["assignee"], row["reply"], row["reply_state"], row["reply_error"]) == (
+            0, "claimed", "alice", "post 1 cancelled", "cancelled", "wrong tone")
+        assert "post 1 cancelled" in _invoke(env, "list")[1]
+
+
+class TestTriageListLimit:
+    def test_json_lists_every_open_item_and_limit_says_what_it_left_out(
+        self, env: dict[str, str], seeded: list[int], sqlite_url: str
+    ) -> None:
+        """With 202 open items --json returns all 202; --limit 1 prints one and 'showing 1 of 202' on stderr."""
+        engine = make_engine(sqlite_url)
+        with session_scope(engine) as session:
+            for n in range(100, 300):
+                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot more {n}", created_at=NOW, seen_at=NOW))
+            session.flush()
+            open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(100, 300)], now=NOW)
+        engine.dispose()
+        code, out, err = _invoke(env, "list", "--json")
+        assert (code, len(json.loads(out)), err) == (0, 202, "")
+        code, out, err = _invoke(env, "list", "--json", "--limit", "1")
+        assert (code, [r["id"] for r in json.loads(out)]) == (0, [seeded[1]])
+        assert err == "showing 1 of 202 items (--limit 1)\n"
+        assert _invoke(env, "list", "--limit", "0")[0] == 2
 
 
 class TestFollowCli:

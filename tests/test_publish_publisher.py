@@ -1,25 +1,33 @@
-"""The publisher: exactly once, through crashes, errors, quotas and crisis mode (in-memory X)."""
+"""The publisher: exactly once, through crashes, errors, quotas and crisis mode (in-memory X), and triage
+replies: what the item learns, crisis policy, and the reply-target check (also against the sandbox over HTTP)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.clock import ManualClock
 from bot.credentials_health import UNAUTHORIZED_FLAG
 from bot.crisis import set_crisis
 from bot.domain import PostKind, PostState
-from bot.errors import RateLimited, TransientError, Unauthorized, UsageCapExceeded
+from bot.errors import BadRequest, RateLimited, TransientError, Unauthorized, UsageCapExceeded
 from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
+from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
+from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
 from bot.store.coordination import counter_value
 from bot.store.db import session_scope
-from bot.store.models import Post, PostAttempt
+from bot.store.models import Author, Mention, Post, PostAttempt, TriageItem
+from bot.triage import queue as triage
+from bot.triage.routing import NewComplaint, open_triage_items
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.fake import FakeXClient
+from bot.xapi.tweepy_client import TweepyXClient
 
 BRAND = "1000"
 
@@ -235,3 +243,188 @@ def test_a_post_left_by_a_dead_process_of_this_host_is_settled_without_waiting(
     assert report.requeued == [pid]
     assert report.posted == [pid]
     assert len(x.posted) == 1
+
+
+# -- replies to triage items ----------------------------------------------------------------------
+
+
+def _complaint(engine: Engine, clock: ManualClock, tweet_id: str, author_id: str) -> int:
+    """A triage item for the mention `tweet_id` by `author_id`."""
+    now = clock.now()
+    with session_scope(engine) as session:
+        session.add(Author(id=author_id, username="ada", first_seen_at=now, last_seen_at=now))
+        session.flush()
+        session.add(Mention(id=tweet_id, author_id=author_id, text="@brandbot my bag is lost", created_at=now,
+                            seen_at=now))
+        session.flush()
+        return open_triage_items(session, [NewComplaint(tweet_id, author_id, "high", 0.9)], now=now)[tweet_id]
+
+
+def _staff_reply(engine: Engine, clock: ManualClock, item_id: int, text: str = "@ada so sorry, on it") -> int:
+    with session_scope(engine) as session:
+        posts = triage.reply(session, item_id=item_id, actor="sam", now=clock.now(), renderer=None, locale="en",
+                             text=text)
+        return posts[0].id or 0
+
+
+def _fake_complaint(engine: Engine, clock: ManualClock, x: FakeXClient) -> tuple[int, str]:
+    mention = x.add_mention("ada", "my bag is lost")
+    return _complaint(engine, clock, mention.id, mention.author_id or ""), mention.id
+
+
+def _triage_state(engine: Engine, item_id: int) -> tuple[str, str | None, object, object]:
+    with Session(engine) as session:
+        item = session.get(TriageItem, item_id)
+        assert item is not None
+        return item.status, item.assignee, item.first_response_at, item.resolved_at
+
+
+def _history(engine: Engine, item_id: int) -> list[tuple[str, str, str]]:
+    with Session(engine) as session:
+        return [(a.actor, a.action, a.detail) for a in triage.history(session, item_id)]
+
+
+class TestTriageReplies:
+    def test_the_first_response_is_when_the_reply_is_posted(self, engine: Engine, clock: ManualClock) -> None:
+        """Queued at t, posted at t+90 s: first_response_at is t+90 s and the history says which tweet."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, mention_id = _fake_complaint(engine, clock, x)
+        post_id = _staff_reply(engine, clock, item_id)
+        clock.advance(90)
+        assert _publisher(engine, x, clock).run_once().posted == [post_id]
+        assert [m for m, _ in x.calls] == ["get_tweet", "create_tweet"]
+        assert x.posted[0].referenced_tweets == (("replied_to", mention_id),)
+        assert _triage_state(engine, item_id) == ("replied", "sam", clock.now(), None)
+        assert _history(engine, item_id)[-1] == ("system", "reply_posted", f"post {post_id} as tweet {x.posted[0].id}")
+
+    def test_a_deleted_target_fails_the_reply_without_posting(self, engine: Engine, clock: ManualClock) -> None:
+        """The mention vanished: no POST /2/tweets, the post fails 'tweet deleted', the item is claimed again."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, mention_id = _fake_complaint(engine, clock, x)
+        post_id = _staff_reply(engine, clock, item_id)
+        del x.tweets[mention_id]  # the author deleted the complaint
+        report = _publisher(engine, x, clock).run_once()
+        assert (report.failed, report.posted) == ([post_id], [])
+        assert [m for m, _ in x.calls] == ["get_tweet"]
+        with Session(engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            assert post.state == "failed"
+            assert (post.last_error or "").startswith(f"tweet deleted: the post being answered ({mention_id}) no "
+                                                      "longer exists, so nothing was sent")
+        assert _triage_state(engine, item_id) == ("claimed", "sam", None, None)
+        actor, action, detail = _history(engine, item_id)[-1]
+        assert (actor, action) == ("system", "reply_failed")
+        assert detail.startswith(f"post {post_id} failed: tweet deleted")
+        assert detail.endswith("; back to claimed (was replied)")
+
+    def test_a_refused_reply_reopens_a_resolved_item(self, engine: Engine, clock: ManualClock) -> None:
+        """Resolved right after replying, then X refuses the reply: the item is claimed again, unresolved."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, _ = _fake_complaint(engine, clock, x)
+        post_id = _staff_reply(engine, clock, item_id)
+        with session_scope(engine) as session:
+            triage.resolve(session, item_id=item_id, actor="sam", now=clock.now())
+        x.fail_next("create_tweet", BadRequest("400 bad", status=400, endpoint=tiers.POST_TWEET))
+        assert _publisher(engine, x, clock).run_once().failed == [post_id]
+        assert _triage_state(engine, item_id) == ("claimed", "sam", None, None)
+        assert _history(engine, item_id)[-1] == (
+            "system", "reply_failed", f"post {post_id} failed: BadRequest: 400 bad; back to claimed (was resolved)")
+        with session_scope(engine) as session:  # the agent can answer again
+            assert triage.reply(session, item_id=item_id, actor="sam", now=clock.now(), renderer=None, locale="en",
+                                text="@ada trying again")[0].state == "scheduled"
+
+    def test_the_lookup_waits_for_its_budget(self, engine: Engine, clock: ManualClock) -> None:
+        """With GET /2/tweets/:id spent, the reply waits for the window (nothing sent) and then goes out."""
+        x = FakeXClient(brand_id=BRAND, clock=clock, tier="free")
+        budget = BudgetKeeper("free", clock)
+        budget.acquire(tiers.GET_TWEET)  # 1 per 15 minutes on Free
+        item_id, _ = _fake_complaint(engine, clock, x)
+        post_id = _staff_reply(engine, clock, item_id)
+        report = _publisher(engine, x, clock, budget=budget).run_once()
+        assert (report.deferred, report.posted, x.calls) == ([post_id], [], [])
+        with Session(engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            assert (post.state, post.attempts) == ("scheduled", 0)
+            assert (post.deferred_reason or "").startswith("waiting for the GET /2/tweets/:id budget")
+        clock.advance(15 * 60 + 1)
+        assert _publisher(engine, x, clock, budget=budget).run_once().posted == [post_id]
+
+    def test_crisis_mode_holds_automatic_posts_but_not_staff_replies(self, engine: Engine, clock: ManualClock) -> None:
+        """During a crisis a staff reply is queued scheduled and posted; event and manual posts stay held."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, _ = _fake_complaint(engine, clock, x)
+        [before] = _queue(engine, clock, "promo queued before the storm")
+        with session_scope(engine) as session:
+            set_crisis(session, active=True, reason="complaint storm", actor="system", now=clock.now(),
+                       automatic=True)
+        [during] = _queue(engine, clock, "promo during the storm")
+        reply_id = _staff_reply(engine, clock, item_id)
+        assert _states(engine) == {before: "held", during: "held", reply_id: "scheduled"}
+        report = _publisher(engine, x, clock).run_once()
+        assert (report.posted, report.stopped_by) == ([reply_id], "crisis")
+        assert [t.text for t in x.posted] == ["@ada so sorry, on it"]
+
+    def test_crisis_turned_on_after_queueing_does_not_hold_a_reply(self, engine: Engine, clock: ManualClock) -> None:
+        """Switching crisis mode on holds scheduled automatic posts only; a claimed reply is still sent."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, _ = _fake_complaint(engine, clock, x)
+        reply_id = _staff_reply(engine, clock, item_id)
+        [promo] = _queue(engine, clock, "promo")
+        publisher = _publisher(engine, x, clock)
+        with session_scope(engine) as session:
+            set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
+        assert _states(engine) == {reply_id: "scheduled", promo: "held"}
+        assert publisher.run_once().posted == [reply_id]
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock) -> Iterator[SandboxServer]:
+    """A Basic-tier sandbox with no scenario."""
+    server = SandboxServer(SandboxConfig(tier="basic", scenario="quiet"), clock).start()
+    yield server
+    server.stop()
+
+
+class TestReplyTargetOnSandbox:
+    def _setup(self, engine: Engine, clock: ManualClock, server: SandboxServer) -> tuple[Publisher, int, int, str]:
+        admin = SandboxAdmin(server.url)
+        mention_id = admin.mention("ada", "@brandbot my bag is lost")
+        admin.close()
+        item_id = _complaint(engine, clock, mention_id, server.state.world.tweets[mention_id].author_id)
+        post_id = _staff_reply(engine, clock, item_id)
+        budget = BudgetKeeper("basic", clock)
+        x = TweepyXClient(sandbox_credentials(), base_url=server.url, budget=budget, clock=clock)
+        publisher = Publisher(engine=engine, x=x, budget=budget, clock=clock, worker_id="w1",
+                              brand_user_id=BRAND_USER_ID)
+        return publisher, item_id, post_id, mention_id
+
+    def test_a_live_target_is_answered(self, engine: Engine, clock: ManualClock, sandbox: SandboxServer) -> None:
+        """The mention exists: the reply is posted in reply to it."""
+        publisher, item_id, post_id, mention_id = self._setup(engine, clock, sandbox)
+        assert publisher.run_once().posted == [post_id]
+        admin = SandboxAdmin(sandbox.url)
+        assert [(p["text"], p["in_reply_to_tweet_id"]) for p in admin.posts()] == [
+            ("@ada so sorry, on it", mention_id)]
+        admin.close()
+        assert _triage_state(engine, item_id)[2] == clock.now()
+
+    def test_a_deleted_target_is_never_posted_to(self, engine: Engine, clock: ManualClock,
+                                                 sandbox: SandboxServer) -> None:
+        """Deleted on X before the publisher runs: only the lookup is made, the post fails 'tweet deleted'."""
+        publisher, item_id, post_id, mention_id = self._setup(engine, clock, sandbox)
+        admin = SandboxAdmin(sandbox.url)
+        admin.delete(mention_id)
+        assert publisher.run_once().failed == [post_id]
+        usage = admin.usage()
+        assert admin.posts() == []
+        admin.close()
+        with Session(engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            assert (post.last_error or "").startswith("tweet deleted")
+            attempts = session.exec(select(PostAttempt).where(col(PostAttempt.post_id) == post_id)).all()
+            assert [a.outcome for a in attempts] == ["failed"]
+        assert _triage_state(engine, item_id)[:2] == ("claimed", "sam")
+        assert usage.get(tiers.POST_TWEET, 0) == 0, usage

@@ -20,7 +20,9 @@ from bot.publish.queue import (
     enqueue_post,
     list_posts,
 )
-from bot.store.models import AuditLog, Post
+from bot.store.models import AuditLog, Author, Mention, Post
+from bot.triage import queue as triage
+from bot.triage.routing import NewComplaint, open_triage_items
 
 
 def _add(session: Session, clock: ManualClock, text: str = "Hello from Mars", **kw: object) -> list[Post]:
@@ -134,3 +136,38 @@ def test_text_that_is_not_valid_unicode_is_refused_with_a_reason(session: Sessio
                                                                  text: str) -> None:
     with pytest.raises(ValidationError, match="not valid UTF-8"):
         enqueue_post(session, texts=[text], now=clock.now(), kind=PostKind.MANUAL)
+
+
+def _triage_reply(session: Session, clock: ManualClock) -> tuple[int, int]:
+    """A complaint claimed and answered by sam: (item id, reply post id)."""
+    now = clock.now()
+    session.add(Author(id="7", username="ada", first_seen_at=now, last_seen_at=now))
+    session.flush()
+    session.add(Mention(id="55", author_id="7", text="@brandbot my bag", created_at=now, seen_at=now))
+    session.flush()
+    item_id = open_triage_items(session, [NewComplaint("55", "7", "high", 0.9)], now=now)["55"]
+    [post] = triage.reply(session, item_id=item_id, actor="sam", now=now, renderer=None, locale="en", text="sorry")
+    session.commit()
+    return item_id, post.id or 0
+
+
+class TestTriageReplies:
+    def test_cancelling_a_reply_puts_the_item_back_to_claimed(self, session: Session, clock: ManualClock) -> None:
+        """An editor cancels a staff reply: the item gets a reply_failed row and is claimed by sam again."""
+        item_id, post_id = _triage_reply(session, clock)
+        cancel_post(session, post_id, actor="ed", now=clock.now(), reason="wrong tone")
+        session.commit()
+        item = triage.get_item(session, item_id)
+        assert (item.status, item.assignee) == ("claimed", "sam")
+        assert [(a.actor, a.action, a.detail) for a in triage.history(session, item_id)][-1] == (
+            "ed", "reply_failed", f"post {post_id} cancelled: wrong tone; back to claimed (was replied)")
+
+    def test_in_a_crisis_a_staff_reply_is_scheduled_not_held(self, session: Session, clock: ManualClock) -> None:
+        """Crisis mode holds manual posts but lets a reply tied to a triage item through (bot.crisis.held_by_crisis)."""
+        set_crisis(session, active=True, reason="storm", actor="ops", now=clock.now())
+        [manual] = _add(session, clock)
+        _, post_id = _triage_reply(session, clock)
+        untied = enqueue_post(session, texts=["@x hi"], now=clock.now(), kind=PostKind.REPLY,
+                              in_reply_to_tweet_id="55")
+        states = {p.id: p.state for p in session.exec(select(Post))}
+        assert states == {manual.id: "held", post_id: "scheduled", untied[0].id: "held"}

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import ManualClock
-from bot.domain import TriageStatus
+from bot.domain import PostState, TriageStatus
 from bot.store.db import session_scope
-from bot.store.models import AuditLog, Author, Mention, TrainingLabel, TriageAction
+from bot.store.models import AuditLog, Author, Mention, Post, TrainingLabel, TriageAction
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
 from bot.triage.routing import NewComplaint, open_triage_items
@@ -155,3 +155,146 @@ class TestCloseAndLabel:
         with Session(engine) as session:
             assert queue.count_by_status(session) == {"new": 1, "claimed": 1, "replied": 0, "resolved": 0,
                                                       "dismissed": 0}
+
+
+def _reply(engine: Engine, clock: ManualClock, item_id: int, actor: str = "sam", *, text: str = "so sorry",
+           follow_up: bool = False) -> int:
+    with session_scope(engine) as session:
+        posts = queue.reply(session, item_id=item_id, actor=actor, now=clock.now(), renderer=None, locale="en",
+                            text=text, follow_up=follow_up)
+        return posts[0].id or 0
+
+
+def _post_states(engine: Engine) -> dict[int, str]:
+    with Session(engine) as session:
+        return {p.id or 0: p.state for p in session.exec(select(Post))}
+
+
+def _set_post_state(engine: Engine, post_id: int, state: PostState) -> None:
+    with session_scope(engine) as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.state = state.value
+        session.add(post)
+
+
+class TestReplyOnce:
+    def test_a_second_reply_is_refused_while_the_first_is_queued(self, engine: Engine, clock: ManualClock) -> None:
+        """Asking twice queues one post; the refusal names the existing post and its state."""
+        (item_id,) = _items(engine, clock, ["high"])
+        first = _reply(engine, clock, item_id)
+        with pytest.raises(TriageConflictError) as exc:
+            _reply(engine, clock, item_id, text="sorry again")
+        assert str(exc.value) == (f"triage item {item_id} already has reply post {first} (scheduled); cancel it or "
+                                  "wait until it is posted or fails before replying again")
+        with pytest.raises(TriageConflictError):
+            _reply(engine, clock, item_id, text="sorry again", follow_up=True)
+        assert _post_states(engine) == {first: "scheduled"}
+
+    def test_posted_reply_allows_only_a_deliberate_follow_up(self, engine: Engine, clock: ManualClock) -> None:
+        """Once the reply is posted, another needs follow_up; a failed or cancelled one allows a new reply."""
+        (item_id,) = _items(engine, clock, ["high"])
+        first = _reply(engine, clock, item_id)
+        _set_post_state(engine, first, PostState.POSTED)
+        with pytest.raises(TriageConflictError) as exc:
+            _reply(engine, clock, item_id, text="more")
+        assert str(exc.value) == (f"triage item {item_id} was already answered by reply post {first} (posted); "
+                                  "send a deliberate follow-up with --follow-up")
+        second = _reply(engine, clock, item_id, text="more", follow_up=True)
+        _set_post_state(engine, second, PostState.FAILED)
+        third = _reply(engine, clock, item_id, text="more, again", follow_up=True)
+        assert _post_states(engine) == {first: "posted", second: "failed", third: "scheduled"}
+        with Session(engine) as session:
+            assert [a.detail for a in queue.history(session, item_id) if a.action == "replied"] == [
+                f"post {first} custom text", f"post {second} custom text (follow-up)",
+                f"post {third} custom text (follow-up)"]
+
+    def test_reply_does_not_set_the_first_response(self, engine: Engine, clock: ManualClock) -> None:
+        """Queueing a reply is not a response: first_response_at waits for the post to go out."""
+        (item_id,) = _items(engine, clock, ["high"])
+        _reply(engine, clock, item_id)
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert (item.status, item.first_response_at) == ("replied", None)
+
+
+class TestDismissCancelsTheReply:
+    def test_dismiss_cancels_a_queued_reply(self, engine: Engine, clock: ManualClock) -> None:
+        """Dismissing cancels the reply that has not gone out, with a row on the item and an audit row."""
+        (item_id,) = _items(engine, clock, ["high"])
+        post_id = _reply(engine, clock, item_id)
+        with session_scope(engine) as session:
+            queue.dismiss(session, item_id=item_id, actor="sam", now=clock.now(), note="spam")
+        assert _post_states(engine) == {post_id: "cancelled"}
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert item.status == "dismissed"
+            assert [(a.action, a.detail) for a in queue.history(session, item_id)][-2:] == [
+                ("dismissed", "spam"), ("reply_cancelled", f"post {post_id} (was scheduled)")]
+            audit = session.exec(select(AuditLog).where(col(AuditLog.action) == "post.cancelled")).one()
+            assert (audit.actor, audit.target, audit.detail) == ("sam", f"post {post_id}",
+                                                                 f"triage item {item_id} dismissed")
+
+    def test_resolve_keeps_a_queued_reply(self, engine: Engine, clock: ManualClock) -> None:
+        """Resolving after replying is the normal flow: the reply still goes out."""
+        (item_id,) = _items(engine, clock, ["high"])
+        post_id = _reply(engine, clock, item_id)
+        with session_scope(engine) as session:
+            queue.resolve(session, item_id=item_id, actor="sam", now=clock.now())
+        assert _post_states(engine) == {post_id: "scheduled"}
+
+    def test_a_reply_in_flight_is_not_cancelled_and_the_history_says_so(self, engine: Engine,
+                                                                         clock: ManualClock) -> None:
+        """A reply the publisher already holds cannot be stopped; the dismiss records that."""
+        (item_id,) = _items(engine, clock, ["high"])
+        post_id = _reply(engine, clock, item_id)
+        _set_post_state(engine, post_id, PostState.PUBLISHING)
+        with session_scope(engine) as session:
+            queue.dismiss(session, item_id=item_id, actor="sam", now=clock.now())
+        assert _post_states(engine) == {post_id: "publishing"}
+        with Session(engine) as session:
+            assert [(a.action, a.detail) for a in queue.history(session, item_id)][-1] == (
+                "reply_not_cancelled", f"post {post_id} is already being published")
+
+
+class TestCloseNeedsTheHolder:
+    def test_someone_else_cannot_resolve_or_dismiss_a_claimed_item(self, engine: Engine, clock: ManualClock) -> None:
+        """kim gets a conflict naming alice; the item stays claimed and nothing is recorded."""
+        first, second = _items(engine, clock, ["high", "low"])
+        for item_id in (first, second):
+            with session_scope(engine) as session:
+                queue.claim(session, item_id=item_id, actor="alice", now=clock.now())
+        _reply(engine, clock, second, actor="alice")
+        for close, item_id in ((queue.resolve, first), (queue.dismiss, second)):
+            with session_scope(engine) as session, pytest.raises(TriageConflictError) as exc:
+                close(session, item_id=item_id, actor="kim", now=clock.now())
+            assert str(exc.value) == f"triage item {item_id} is claimed by alice"
+        with Session(engine) as session:
+            assert [queue.get_item(session, i).status for i in (first, second)] == ["claimed", "replied"]
+            assert [a.action for a in queue.history(session, first)] == ["created", "claimed"]
+
+    def test_override_and_unclaimed_items(self, engine: Engine, clock: ManualClock) -> None:
+        """A supervisor's override closes someone else's item (noted); a NEW item anyone may close."""
+        held, free = _items(engine, clock, ["high", "low"])
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=held, actor="alice", now=clock.now())
+        with session_scope(engine) as session:
+            queue.resolve(session, item_id=held, actor="lead", now=clock.now(), note="done", override=True)
+            queue.dismiss(session, item_id=free, actor="kim", now=clock.now())
+        with Session(engine) as session:
+            assert [queue.get_item(session, i).status for i in (held, free)] == ["resolved", "dismissed"]
+            assert [(a.actor, a.action, a.detail) for a in queue.history(session, held)][-1] == (
+                "lead", "resolved", "done (override: claimed by alice)")
+            assert [(a.actor, a.action, a.detail) for a in queue.history(session, free)][-1] == (
+                "kim", "dismissed", "")
+
+
+class TestListLimit:
+    def test_all_open_items_by_default_and_a_count(self, engine: Engine, clock: ManualClock) -> None:
+        """More than 200 open items are all listed unless a limit is given; count_items says how many."""
+        _items(engine, clock, ["low"] * 205)
+        with Session(engine) as session:
+            assert len(queue.list_items(session)) == 205
+            assert len(queue.list_items(session, limit=10)) == 10
+            assert queue.count_items(session) == 205
+            assert queue.count_items(session, status=TriageStatus.RESOLVED) == 0

@@ -8,15 +8,18 @@ from typing import Any
 import typer
 
 from bot.cli.context import emit, handled, local_time, make_app, print_json
-from bot.domain import TriageStatus
+from bot.domain import OPEN_POST_STATES, TriageStatus
 from bot.store.models import Author, Mention, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.replies import latest_reply, live_replies
 
 app = typer.Typer(no_args_is_help=True)
 
-COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "author", "text")
+COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "reply", "author", "text")
 ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).")
+OVERRIDE = typer.Option(False, "--override",
+                        help="Close an item someone else holds (supervisors; noted on the history).")
 
 
 #: `handled()` with the triage errors mapped to exit codes 3 (not found) and 4 (conflict).
@@ -28,6 +31,7 @@ def item_row(app_: Any, session: Any, item: TriageItem) -> dict[str, Any]:
     now = app_.clock.now()
     mention = session.get(Mention, item.mention_id)
     author = session.get(Author, item.author_id)
+    post = latest_reply(session, item.id) if item.id is not None else None
     return {
         "id": item.id,
         "severity": item.severity,
@@ -36,6 +40,10 @@ def item_row(app_: Any, session: Any, item: TriageItem) -> dict[str, Any]:
         "sla_due_at": item.sla_due_at,
         "due": local_time(app_)(item.sla_due_at),
         "breached": queue.is_sla_breached(item, now=now),
+        "reply": f"post {post.id} {post.state}" if post else "",
+        "reply_post_id": post.id if post else None,
+        "reply_state": post.state if post else None,
+        "reply_error": post.last_error if post else None,
         "author": f"@{author.username}" if author else item.author_id,
         "mention_id": item.mention_id,
         "text": mention.text if mention else "",
@@ -58,15 +66,22 @@ def _parse_status(value: str | None) -> TriageStatus | None:
 @app.command("list")
 def list_cmd(
     status: str | None = typer.Option(None, "--status", help="Only items in this status (default: every open one)."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most N items (default: all of them)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts."),
 ) -> None:
-    """Open complaints, most urgent first (severity, then SLA due time)."""
+    """Open complaints, most urgent first (severity, then SLA due time); every one unless --limit.
+
+    When --limit leaves items out, stderr says "showing N of M".
+    """
     with triage_handled():
         wanted = _parse_status(status)
         bot = make_app()
         with bot.session() as session:
-            rows = [item_row(bot, session, i) for i in queue.list_items(session, status=wanted)]
+            rows = [item_row(bot, session, i) for i in queue.list_items(session, status=wanted, limit=limit)]
+            total = queue.count_items(session, status=wanted) if limit is not None else len(rows)
         emit(rows, COLUMNS, as_json=as_json, empty="(no complaints waiting)")
+        if total > len(rows):
+            typer.echo(f"showing {len(rows)} of {total} items (--limit {limit})", err=True)
 
 
 def _done(bot: Any, item: TriageItem, message: str, as_json: bool) -> None:
@@ -104,9 +119,15 @@ def reply_cmd(
     item_id: int = typer.Argument(...),
     template: str | None = typer.Option(None, "--template", help="A reply template name."),
     text: str | None = typer.Option(None, "--text", help="A literal reply text."),
+    follow_up: bool = typer.Option(False, "--follow-up",
+                                   help="Send another reply after the first was posted (deliberately)."),
     actor: str = ACTOR,
 ) -> None:
-    """Queue a reply to the complaint (through the publish queue); the item becomes replied."""
+    """Queue a reply to the complaint (through the publish queue); the item becomes replied.
+
+    Exit 4 while the item already has a reply queued or posted (--follow-up for a second one once
+    the first is out); the item's first response counts when the reply is actually posted.
+    """
     with triage_handled():
         if (template is None) == (text is None):
             raise ValueError("give exactly one of --template NAME or --text TEXT")
@@ -114,30 +135,34 @@ def reply_cmd(
         renderer = bot.renderer if template is not None else None
         with bot.session() as session:
             posts = queue.reply(session, item_id=item_id, actor=actor, now=bot.clock.now(), renderer=renderer,
-                                locale=bot.settings.locale, template=template, text=text)
-        typer.echo(f"item {item_id}: reply queued as post {posts[0].id}: {posts[0].text}")
+                                locale=bot.settings.locale, template=template, text=text, follow_up=follow_up)
+        typer.echo(f"item {item_id}: reply queued as post {posts[0].id} ({posts[0].state}): {posts[0].text}")
 
 
 @app.command("resolve")
 def resolve_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
-                note: str = typer.Option("", "--note", help="Why (kept on the history).")) -> None:
-    """Close an item as handled."""
+                note: str = typer.Option("", "--note", help="Why (kept on the history)."),
+                override: bool = OVERRIDE) -> None:
+    """Close an item as handled (a reply already queued still goes out); exit 4 if someone else holds it."""
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
-            queue.resolve(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note)
+            queue.resolve(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note, override=override)
         typer.echo(f"item {item_id} resolved")
 
 
 @app.command("dismiss")
 def dismiss_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
-                note: str = typer.Option("", "--note", help="Why (kept on the history).")) -> None:
-    """Close an item that needs nothing."""
+                note: str = typer.Option("", "--note", help="Why (kept on the history)."),
+                override: bool = OVERRIDE) -> None:
+    """Close an item that needs nothing and cancel its reply not yet posted; exit 4 if someone else holds it."""
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
-            queue.dismiss(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note)
-        typer.echo(f"item {item_id} dismissed")
+            queued = [str(p.id) for p in live_replies(session, item_id) if p.state in OPEN_POST_STATES]
+            queue.dismiss(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note, override=override)
+        suffix = f"; reply post {', '.join(queued)} cancelled" if queued else ""
+        typer.echo(f"item {item_id} dismissed{suffix}")
 
 
 @app.command("label")

@@ -10,12 +10,19 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
    lower-priority ones are deferred to the reset with a reason (never a 429 loop).
 3. **Claim and post**, most important first: a conditional UPDATE (`scheduled` → `publishing`
    with a lease) claims one post, so two processes never take the same one; an attempt row is
-   written before the call; crisis mode is checked again right before the call.
+   written before the call; crisis mode is checked again right before the call. While crisis
+   mode is on only the posts it does not hold (staff replies to triage items,
+   `bot.crisis.held_by_crisis`) are claimed.
+4. **Check a reply's target**: right before a reply is sent, the tweet it answers is looked up
+   (GET /2/tweets/:id, budgeted like every call). A deleted tweet fails the post ("tweet
+   deleted") without calling POST /2/tweets, so a reply never goes out as a stand-alone tweet;
+   X's 403 for a vanished target stays as the backstop.
 
 Outcomes: posted; duplicate content → reconcile (it is already out) or fail; 429/5xx/timeouts →
 back on the schedule with exponential backoff and jitter (or the rate-limit reset); 401 → the
 queue waits, readiness fails, a loud log and audit row; usage cap / credits → deferred to when
-they clear; other refusals (400, 403, 404) → `failed` with the reason.
+they clear; other refusals (400, 403, 404) → `failed` with the reason. A reply tied to a triage
+item tells the item when it is posted or fails (`bot.triage.replies`).
 """
 
 from __future__ import annotations
@@ -31,11 +38,12 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.credentials_health import mark_authorized, mark_unauthorized
-from bot.crisis import crisis_state
+from bot.crisis import crisis_state, exempt_from_crisis, held_by_crisis
 from bot.domain import PostState
 from bot.errors import (
     CreditsDepleted,
     DuplicateContent,
+    NotFound,
     PermanentError,
     RateLimited,
     TransientError,
@@ -46,6 +54,7 @@ from bot.errors import (
 from bot.store.coordination import audit, dead_local_owner
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
+from bot.triage.replies import reply_ended, reply_posted
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import XClient, XTweet
@@ -102,14 +111,19 @@ def _previous_part(session: Session, post: Post) -> Post | None:
     return session.exec(stmt).first()
 
 
-def _ready_candidates(session: Session, now: datetime, limit: int) -> list[Post]:
-    """Due posts, most important first, whose previous thread part (if any) is already out."""
+def _ready_candidates(session: Session, now: datetime, limit: int, *, crisis: bool = False) -> list[Post]:
+    """Due posts, most important first, whose previous thread part (if any) is already out.
+
+    During a `crisis`, only the posts crisis mode does not hold.
+    """
     stmt = (
         select(Post)
         .where(*_due_filter(now))  # type: ignore[arg-type]
         .order_by(col(Post.priority).desc(), col(Post.scheduled_at), col(Post.id))
         .limit(limit * 4)
     )
+    if crisis:
+        stmt = stmt.where(exempt_from_crisis())
     ready: list[Post] = []
     for post in session.exec(stmt):
         previous = _previous_part(session, post)
@@ -133,6 +147,10 @@ class _Claim:
     attempt_id: int
     text: str
     in_reply_to: str | None
+    kind: str = ""
+    triage_item_id: int | None = None
+    #: The someone else's tweet a reply answers (checked before sending); None for threads' later parts.
+    reply_target: str | None = None
 
 
 class Publisher:
@@ -165,16 +183,16 @@ class Publisher:
         """Reconcile, defer, then publish up to `limit` due posts."""
         report = PublishReport()
         with session_scope(self._engine) as session:
-            if crisis_state(session, now=self._clock.now()).active:
-                report.stopped_by = "crisis"
-                return report
+            crisis = crisis_state(session, now=self._clock.now()).active
+        if crisis:
+            report.stopped_by = "crisis"  # only staff replies to triage items go out
         self.reconcile_stale(report)
         self.defer_over_quota(report)
         for _ in range(limit):
             if not self._budget.may_call(tiers.POST_TWEET):
                 report.stopped_by = "budget"
                 break
-            claim = self._claim_next()
+            claim = self._claim_next(crisis=crisis)
             if claim is None:
                 break
             if not self._publish(claim, report):
@@ -307,10 +325,10 @@ class Publisher:
 
     # -- claim and post -----------------------------------------------------------------------
 
-    def _claim_next(self) -> _Claim | None:
+    def _claim_next(self, *, crisis: bool = False) -> _Claim | None:
         now = self._clock.now()
         with session_scope(self._engine) as session:
-            for post in _ready_candidates(session, now, limit=5):
+            for post in _ready_candidates(session, now, limit=5, crisis=crisis):
                 result = session.execute(
                     update(Post)
                     .where(and_(col(Post.id) == post.id, *_due_filter(now)))  # type: ignore[arg-type]
@@ -331,7 +349,8 @@ class Publisher:
                 attempt = PostAttempt(post_id=post.id or 0, worker=self._worker, started_at=now)
                 session.add(attempt)
                 session.flush()
-                return _Claim(post.id or 0, attempt.id or 0, post.text, in_reply_to)
+                return _Claim(post.id or 0, attempt.id or 0, post.text, in_reply_to, kind=post.kind,
+                              triage_item_id=post.triage_item_id, reply_target=post.in_reply_to_tweet_id)
         return None
 
     def _publish(self, claim: _Claim, report: PublishReport) -> bool:
@@ -339,13 +358,15 @@ class Publisher:
         bound = log.bind(post_id=claim.post_id, attempt_id=claim.attempt_id)
         with session_scope(self._engine) as session:
             crisis = crisis_state(session, now=self._clock.now())
-            if crisis.active:
+            if crisis.active and held_by_crisis(kind=claim.kind, triage_item_id=claim.triage_item_id):
                 self._finish(session, claim, outcome="held", state=PostState.HELD,
                              held_reason=f"crisis: {crisis.reason}")
                 report.stopped_by = "crisis"
                 bound.info("publish.held", reason=crisis.reason)
                 return False
         try:
+            if claim.reply_target is not None and not self._target_exists(claim, report):
+                return True
             tweet = self._x.create_tweet(claim.text, in_reply_to_tweet_id=claim.in_reply_to)
         except DuplicateContent as exc:
             return self._on_duplicate(claim, exc, report)
@@ -353,7 +374,7 @@ class Publisher:
             self._on_unauthorized(claim, exc, report)
             return False
         except (UsageCapExceeded, CreditsDepleted) as exc:
-            until = self._budget.next_allowed_at(tiers.POST_TWEET)
+            until = self._budget.next_allowed_at(exc.endpoint or tiers.POST_TWEET)
             self._requeue(claim, outcome="quota", error=str(exc), at=max(until, self._clock.now() + timedelta(hours=1)),
                           deferred=f"{type(exc).__name__}: {exc}", count_attempt=False)
             report.deferred.append(claim.post_id)
@@ -364,8 +385,10 @@ class Publisher:
             at = exc.reset_at or self._clock.now() + backoff(1, self._rng)
             self._requeue(claim, outcome="rate_limited", error=str(exc), at=at, count_attempt=False)
             report.requeued.append(claim.post_id)
+            bound.warning("publish.rate_limited", endpoint=exc.endpoint, reset_at=at.isoformat())
+            if exc.endpoint == tiers.GET_TWEET:
+                return True  # only replies wait for the lookup budget; other posts may still go
             report.stopped_by = "rate_limited"
-            bound.warning("publish.rate_limited", reset_at=at.isoformat())
             return False
         except TransientError as exc:
             with session_scope(self._engine) as session:
@@ -394,6 +417,34 @@ class Publisher:
         bound.info("publish.posted", tweet_id=tweet.id)
         return True
 
+    def _target_exists(self, claim: _Claim, report: PublishReport) -> bool:
+        """Look up the tweet a reply answers; a deleted one fails the post (nothing is sent).
+
+        Waits (requeued, attempt not counted) while the lookup budget is spent; other lookup
+        errors propagate to `_publish`, which handles them like a failed post.
+        """
+        assert claim.reply_target is not None
+        if not self._budget.may_call(tiers.GET_TWEET):
+            at = self._budget.next_allowed_at(tiers.GET_TWEET)
+            reason = f"waiting for the {tiers.GET_TWEET} budget to check the reply target ({at.isoformat()})"
+            self._requeue(claim, outcome="rate_limited", error=reason, at=at, deferred=reason, count_attempt=False)
+            report.deferred.append(claim.post_id)
+            log.info("publish.reply_check_waits", post_id=claim.post_id, until=at.isoformat())
+            return False
+        try:
+            self._x.get_tweet(claim.reply_target)
+        except NotFound as exc:
+            error = (f"tweet deleted: the post being answered ({claim.reply_target}) no longer exists, "
+                     f"so nothing was sent ({exc})")
+            with session_scope(self._engine) as session:
+                self._finish(session, claim, outcome="failed", state=PostState.FAILED, error=error)
+                audit(session, at=self._clock.now(), actor="system", action="post.failed",
+                      target=f"post {claim.post_id}", detail=error)
+            report.failed.append(claim.post_id)
+            log.warning("publish.reply_target_deleted", post_id=claim.post_id, tweet_id=claim.reply_target)
+            return False
+        return True
+
     # -- outcomes -----------------------------------------------------------------------------
 
     def _mark_posted(self, session: Session, post: Post, tweet_id: str, now: datetime) -> None:
@@ -407,6 +458,7 @@ class Publisher:
         post.updated_at = now
         session.add(post)
         mark_authorized(session, now=now, detail="posting works again")
+        reply_posted(session, post=post, now=now)
 
     def _finish(
         self,
@@ -439,6 +491,8 @@ class Publisher:
         post.held_reason = held_reason
         post.updated_at = now
         session.add(post)
+        if state == PostState.FAILED:
+            reply_ended(session, post=post, outcome="failed", reason=error or outcome, actor="system", now=now)
 
     def _requeue(
         self,

@@ -16,12 +16,13 @@ from datetime import datetime
 import structlog
 from sqlmodel import Session, col, select
 
-from bot.crisis import CRISIS_HOLD, crisis_state
+from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
 from bot.domain import OPEN_POST_STATES, PostKind, PostState
 from bot.errors import BotError, ValidationError
 from bot.store.coordination import audit
 from bot.store.models import Post
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
+from bot.triage.replies import reply_ended
 
 log = structlog.get_logger()
 
@@ -70,7 +71,8 @@ def enqueue_post(
 
     Every part is validated first (`ValidationError`: nothing is queued). A post that needs
     approval waits in `pending_approval`; while crisis mode is on, a post that would be
-    scheduled is `held` instead and released when the pause ends.
+    scheduled is `held` instead and released when the pause ends, unless it is a staff reply
+    to a triage item (`bot.crisis.held_by_crisis`).
     """
     if not texts:
         raise ValidationError("nothing to post")
@@ -81,8 +83,9 @@ def enqueue_post(
         state, held_reason = PostState.PENDING_APPROVAL, None
     else:
         crisis = crisis_state(session, now=now)
+        hold = crisis.active and held_by_crisis(kind=str(kind), triage_item_id=triage_item_id)
         state, held_reason = (
-            (PostState.HELD, f"{CRISIS_HOLD}: {crisis.reason}") if crisis.active else (PostState.SCHEDULED, None)
+            (PostState.HELD, f"{CRISIS_HOLD}: {crisis.reason}") if hold else (PostState.SCHEDULED, None)
         )
     posts = [
         Post(
@@ -153,10 +156,11 @@ def approve_post(session: Session, post_id: int, *, actor: str, now: datetime) -
     if post.state != PostState.PENDING_APPROVAL:
         raise PostStateError(f"post {post_id} is {post.state}, not pending approval")
     crisis = crisis_state(session, now=now)
+    hold = crisis.active and held_by_crisis(kind=post.kind, triage_item_id=post.triage_item_id)
     parts = _thread(session, post)
     for part in parts:
-        part.state = PostState.HELD.value if crisis.active else PostState.SCHEDULED.value
-        part.held_reason = f"{CRISIS_HOLD}: {crisis.reason}" if crisis.active else None
+        part.state = PostState.HELD.value if hold else PostState.SCHEDULED.value
+        part.held_reason = f"{CRISIS_HOLD}: {crisis.reason}" if hold else None
         part.approved_by = actor
         part.approved_at = now
         part.updated_at = now
@@ -197,7 +201,10 @@ def edit_post(
 
 
 def cancel_post(session: Session, post_id: int, *, actor: str, now: datetime, reason: str = "") -> list[Post]:
-    """Cancel a queued post (every part of its thread that has not gone out)."""
+    """Cancel a queued post (every part of its thread that has not gone out).
+
+    A cancelled reply to a triage item is reported to the item (`bot.triage.replies.reply_ended`).
+    """
     post = get_post(session, post_id)
     if post.state not in OPEN_POST_STATES:
         raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be cancelled")
@@ -209,4 +216,6 @@ def cancel_post(session: Session, post_id: int, *, actor: str, now: datetime, re
         session.add(part)
     audit(session, at=now, actor=actor, action="post.cancelled", target=f"post {post_id}", detail=reason)
     log.info("post.cancelled", post_id=post_id, actor=actor)
+    reply_ended(session, post=post, outcome="cancelled", reason=reason or f"cancelled by {actor}", actor=actor,
+                now=now)
     return parts

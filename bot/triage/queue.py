@@ -11,13 +11,13 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.domain import PostKind, TriageStatus
-from bot.store.coordination import audit
+from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.replies import live_replies, record
 from bot.triage.sla import OPEN_STATUSES as _OPEN
 from bot.triage.sla import breached_items, count_by_status, is_sla_breached
 
@@ -42,28 +42,34 @@ def get_item(session: Session, item_id: int) -> TriageItem:
     return item
 
 
-def list_items(session: Session, *, status: TriageStatus | None = None, limit: int = 200) -> list[TriageItem]:
-    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time."""
-    stmt = select(TriageItem)
+def _status_filter(status: TriageStatus | None) -> object:
     if status is None:
-        stmt = stmt.where(col(TriageItem.status).in_(_OPEN))
-    else:
-        stmt = stmt.where(col(TriageItem.status) == status.value)
-    stmt = stmt.order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)).limit(limit)
+        return col(TriageItem.status).in_(_OPEN)
+    return col(TriageItem.status) == status.value
+
+
+def list_items(session: Session, *, status: TriageStatus | None = None, limit: int | None = None) -> list[TriageItem]:
+    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`."""
+    stmt = (
+        select(TriageItem)
+        .where(_status_filter(status))  # type: ignore[arg-type]
+        .order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.exec(stmt))
+
+
+def count_items(session: Session, *, status: TriageStatus | None = None) -> int:
+    """How many items `list_items` would return without a limit."""
+    stmt = select(func.count()).select_from(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
+    return int(session.exec(stmt).one())
 
 
 def history(session: Session, item_id: int) -> list[TriageAction]:
     """The item's actions, oldest first."""
     stmt = select(TriageAction).where(col(TriageAction.item_id) == item_id).order_by(col(TriageAction.id))
     return list(session.exec(stmt))
-
-
-def _record(session: Session, item: TriageItem, *, actor: str, action: str, detail: str, now: datetime) -> None:
-    assert item.id is not None
-    session.add(TriageAction(item_id=item.id, actor=actor, action=action, detail=detail, created_at=now))
-    audit(session, at=now, actor=actor, action=f"triage.{action}", target=f"triage:{item.id}", detail=detail)
-    log.info(f"triage.{action}", triage_item_id=item.id, mention_id=item.mention_id, actor=actor, detail=detail)
 
 
 def _reload(session: Session, item_id: int) -> TriageItem:
@@ -85,7 +91,7 @@ def claim(session: Session, *, item_id: int, actor: str, now: datetime) -> Triag
     )
     item = _reload(session, item_id)
     if result.rowcount == 1:  # type: ignore[attr-defined]
-        _record(session, item, actor=actor, action="claimed", detail="", now=now)
+        record(session, item, actor=actor, action="claimed", detail="", now=now)
         return item
     if item.assignee == actor and item.status in _OPEN:
         return item
@@ -107,7 +113,7 @@ def assign(session: Session, *, item_id: int, assignee: str, actor: str, now: da
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise TriageConflictError(f"triage item {item_id} is {item.status}")
-    _record(session, item, actor=actor, action="assigned", detail=f"to {assignee}", now=now)
+    record(session, item, actor=actor, action="assigned", detail=f"to {assignee}", now=now)
     return item
 
 
@@ -123,6 +129,30 @@ def _hold_for(session: Session, item_id: int, *, actor: str, now: datetime) -> T
     return item
 
 
+def _lock(session: Session, item_id: int, now: datetime) -> None:
+    """Write to the item first, so two requests for it (a double-submit) run one after the other."""
+    session.execute(update(TriageItem).where(col(TriageItem.id) == item_id).values(updated_at=now))
+
+
+def _refuse_second_reply(item_id: int, live: list[Post], *, follow_up: bool) -> None:
+    """`TriageConflictError` unless a reply may be queued next to the item's `live` reply posts."""
+    if not live:
+        return
+    pending = [p for p in live if p.state != PostState.POSTED.value]
+    if pending:
+        post = pending[-1]
+        raise TriageConflictError(
+            f"triage item {item_id} already has reply post {post.id} ({post.state}); "
+            "cancel it or wait until it is posted or fails before replying again"
+        )
+    if not follow_up:
+        post = live[-1]
+        raise TriageConflictError(
+            f"triage item {item_id} was already answered by reply post {post.id} ({post.state}); "
+            "send a deliberate follow-up with --follow-up"
+        )
+
+
 def reply(
     session: Session,
     *,
@@ -133,18 +163,25 @@ def reply(
     locale: str,
     template: str | None = None,
     text: str | None = None,
+    follow_up: bool = False,
 ) -> list[Post]:
     """Queue a reply to the complaint (a rendered `template` or a literal `text`); the item becomes REPLIED.
 
-    The reply goes through the publish queue (kind reply, in reply to the mention). Raises
-    `TriageConflictError` if the author did not summon the account (a reply would be refused) or
-    someone else holds the item, and `ValidationError` for a bad template or text.
+    The reply goes through the publish queue (kind reply, in reply to the mention); the item's
+    `first_response_at` is set when the publisher actually posts it (`bot.triage.replies`).
+    Raises `TriageConflictError` if the author did not summon the account (a reply would be
+    refused), someone else holds the item, or the item already has a reply post that is queued,
+    in flight or posted (a posted one allows a deliberate `follow_up`); `ValidationError` for a
+    bad template or text.
     """
     from bot.publish.queue import enqueue_post  # the publish queue is the one way out to X
 
     if (template is None) == (text is None):
         raise ValueError("give exactly one of template or text")
+    get_item(session, item_id)
+    _lock(session, item_id, now)
     item = _hold_for(session, item_id, actor=actor, now=now)
+    _refuse_second_reply(item_id, live_replies(session, item_id), follow_up=follow_up)
     mention = session.get(Mention, item.mention_id)
     if mention is None:  # pragma: no cover - foreign key
         raise TriageNotFoundError(f"mention {item.mention_id} of triage item {item_id} is gone")
@@ -170,38 +207,75 @@ def reply(
         created_by=actor,
         template=template,
     )
-    values: dict[str, object] = {"status": TriageStatus.REPLIED.value, "updated_at": now}
-    if item.first_response_at is None:
-        values["first_response_at"] = now
-    session.execute(update(TriageItem).where(col(TriageItem.id) == item_id).values(**values))
+    session.execute(update(TriageItem).where(col(TriageItem.id) == item_id)
+                    .values(status=TriageStatus.REPLIED.value, updated_at=now))
     item = _reload(session, item_id)
     detail = f"post {posts[0].id}" + (f" template {template}" if template else " custom text")
-    _record(session, item, actor=actor, action="replied", detail=detail, now=now)
+    record(session, item, actor=actor, action="replied", detail=detail + (" (follow-up)" if follow_up else ""),
+           now=now)
     return posts
 
 
-def _close(session: Session, *, item_id: int, actor: str, now: datetime, status: TriageStatus, note: str) -> TriageItem:
-    result = session.execute(
+def _close(
+    session: Session, *, item_id: int, actor: str, now: datetime, status: TriageStatus, note: str, override: bool,
+) -> TriageItem:
+    """Close an open item; one claimed by someone else only with `override` (a supervisor)."""
+    before = get_item(session, item_id)
+    stmt = (
         update(TriageItem)
         .where(col(TriageItem.id) == item_id)
         .where(col(TriageItem.status).in_(_OPEN))
         .values(status=status.value, resolved_at=now, updated_at=now)
     )
+    if not override:
+        stmt = stmt.where(or_(col(TriageItem.status) == TriageStatus.NEW.value, col(TriageItem.assignee).is_(None),
+                              col(TriageItem.assignee) == actor))
+    result = session.execute(stmt)
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        if item.status in _OPEN:
+            raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
         raise TriageConflictError(f"triage item {item_id} is already {item.status}")
-    _record(session, item, actor=actor, action=status.value, detail=note, now=now)
+    holder = before.assignee if before.status != TriageStatus.NEW.value else None
+    if holder is not None and holder != actor:
+        note = f"{note} (override: claimed by {holder})".strip()
+    record(session, item, actor=actor, action=status.value, detail=note, now=now)
     return item
 
 
-def resolve(session: Session, *, item_id: int, actor: str, now: datetime, note: str = "") -> TriageItem:
-    """Close an open item as handled."""
-    return _close(session, item_id=item_id, actor=actor, now=now, status=TriageStatus.RESOLVED, note=note)
+def resolve(
+    session: Session, *, item_id: int, actor: str, now: datetime, note: str = "", override: bool = False,
+) -> TriageItem:
+    """Close an open item as handled; a reply already queued still goes out.
+
+    Only the holder may resolve a claimed item, or a supervisor with `override`.
+    """
+    return _close(session, item_id=item_id, actor=actor, now=now, status=TriageStatus.RESOLVED, note=note,
+                  override=override)
 
 
-def dismiss(session: Session, *, item_id: int, actor: str, now: datetime, note: str = "") -> TriageItem:
-    """Close an open item as needing nothing (not a complaint, spam, already handled elsewhere)."""
-    return _close(session, item_id=item_id, actor=actor, now=now, status=TriageStatus.DISMISSED, note=note)
+def dismiss(
+    session: Session, *, item_id: int, actor: str, now: datetime, note: str = "", override: bool = False,
+) -> TriageItem:
+    """Close an open item as needing nothing (not a complaint, spam, already handled elsewhere).
+
+    Its reply posts that have not gone out are cancelled (a `reply_cancelled` row each); one
+    already being published cannot be stopped, and a `reply_not_cancelled` row says so. Only the
+    holder may dismiss a claimed item, or a supervisor with `override`.
+    """
+    from bot.publish.queue import cancel_post  # the publish queue owns a post's state
+
+    item = _close(session, item_id=item_id, actor=actor, now=now, status=TriageStatus.DISMISSED, note=note,
+                  override=override)
+    for post in live_replies(session, item_id):
+        if post.state in OPEN_POST_STATES:
+            was = post.state
+            cancel_post(session, post.id or 0, actor=actor, now=now, reason=f"triage item {item_id} dismissed")
+            record(session, item, actor=actor, action="reply_cancelled", detail=f"post {post.id} (was {was})", now=now)
+        elif post.state == PostState.PUBLISHING.value:
+            record(session, item, actor=actor, action="reply_not_cancelled",
+                   detail=f"post {post.id} is already being published", now=now)
+    return item
 
 
 def label(session: Session, *, item_id: int, label: str, actor: str, now: datetime) -> TrainingLabel:
@@ -216,7 +290,7 @@ def label(session: Session, *, item_id: int, label: str, actor: str, now: dateti
     session.add(row)
     session.execute(update(TriageItem).where(col(TriageItem.id) == item_id).values(label=label, updated_at=now))
     item = _reload(session, item_id)
-    _record(session, item, actor=actor, action="labelled", detail=label, now=now)
+    record(session, item, actor=actor, action="labelled", detail=label, now=now)
     return row
 
 

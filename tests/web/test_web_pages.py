@@ -83,11 +83,15 @@ class TestFollows:
 
 class TestOverview:
     def test_figures_and_svg_charts(self, bot: App, admin: TestClient, clock: ManualClock) -> None:
-        """Over 24 h: 3 mentions, 2 complaints (the high one past its 1 h SLA), a reply after 30 min, one post."""
+        """Over 24 h: 3 mentions, 2 complaints, a reply after 30 min, one post; past SLA is the unanswered one.
+
+        The high complaint was answered 30 min in, within its 1 h first-response SLA, so it is met
+        although its due time has passed; the critical one is unanswered past its 15 min.
+        """
         now = clock.now()
         with bot.session() as session:
             ids = seed_complaints(session, now - timedelta(hours=2), [("1", "high", "@brandbot broken"),
-                                                                     ("2", "low", "@brandbot slow")])
+                                                                     ("2", "critical", "@brandbot slow")])
             session.add(Mention(id="3", author_id="7", text="@brandbot love it", created_at=now, seen_at=now))
             item = session.get(TriageItem, ids["1"])
             assert item is not None

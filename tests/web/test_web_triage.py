@@ -9,8 +9,9 @@ from starlette.testclient import TestClient
 
 from bot.app import App
 from bot.clock import ManualClock
-from bot.store.models import AuditLog, Post, TrainingLabel, TriageItem
+from bot.store.models import AuditLog, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import weighted_length
+from bot.triage.routing import NewComplaint, open_triage_items
 from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
@@ -125,9 +126,9 @@ class TestTriageActions:
         assert f"{weighted_length(text)} / 280" in page
         assert '<option value="dm_us" selected>' in page
 
-    def test_reply_queues_a_post_and_marks_the_first_response(self, bot: App, agent: TestClient,
-                                                              clock: ManualClock) -> None:
-        """A template reply is a queued reply post to the mention; the item is replied with first_response_at."""
+    def test_reply_queues_a_post_and_waits_for_it_to_go_out(self, bot: App, agent: TestClient,
+                                                            clock: ManualClock) -> None:
+        """A template reply is a queued reply post to the mention; the item is replied, not yet first-responded."""
         ids = _seed(bot)
         clock.advance(120)
         page = post_form(agent, f"/triage/{ids['103']}/reply", {"template": "apology"}, page="/triage")
@@ -138,7 +139,7 @@ class TestTriageActions:
             ("reply", "scheduled", "103", ids["103"], "sam")
         ]
         item = _item(bot, ids["103"])
-        assert (item.status, item.first_response_at) == ("replied", clock.now())
+        assert (item.status, item.first_response_at) == ("replied", None)
         assert [a for _, a, _ in _audit(bot, "triage.")][-2:] == ["triage.claimed", "triage.replied"]
 
     def test_resolve_and_dismiss(self, bot: App, agent: TestClient) -> None:
@@ -173,3 +174,92 @@ class TestTriageActions:
     def test_csrf_token_is_the_sessions(self, agent: TestClient) -> None:
         """The token on the triage page is the one the login page showed after sign-in (one per session)."""
         assert csrf_token(agent, "/triage") == csrf_token(agent, "/overview")
+
+
+class TestReplyOnceOnTheWeb:
+    def test_the_reply_form_is_gone_while_a_reply_is_queued_and_a_double_submit_is_refused(
+        self, bot: App, agent: TestClient
+    ) -> None:
+        """After replying the page shows the reply post's state, no reply form; a second submit queues nothing."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"template": "apology"}, page="/triage")
+        detail = agent.get(f"/triage/{item}").text
+        assert 'id="reply-form"' not in detail
+        assert "Reply post 1:\n    <strong>scheduled</strong>" in detail
+        page = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
+        assert f"triage item {item} already has reply post 1 (scheduled)" in page
+        with bot.session() as session:
+            assert [p.id for p in session.exec(select(Post))] == [1]
+        assert "reply scheduled" in agent.get("/triage/items").text
+
+    def test_a_posted_reply_needs_the_follow_up_box(self, bot: App, agent: TestClient) -> None:
+        """Once posted, the form comes back with a required follow-up box; without it the reply is refused."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"template": "apology"}, page="/triage")
+        with bot.session() as session:
+            post = session.get(Post, 1)
+            assert post is not None
+            post.state = "posted"
+            session.add(post)
+        detail = agent.get(f"/triage/{item}").text
+        assert 'id="reply-form"' in detail
+        assert 'name="follow_up" value="true" id="reply-follow-up" required' in detail
+        refused = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
+        assert f"triage item {item} was already answered by reply post 1 (posted)" in refused
+        post_form(agent, f"/triage/{item}/reply", {"template": "dm_us", "follow_up": "true"}, page="/triage")
+        with bot.session() as session:
+            assert [(p.id, p.state) for p in session.exec(select(Post).order_by(col(Post.id)))] == [
+                (1, "posted"), (2, "scheduled")]
+
+    def test_a_failed_reply_shows_and_the_form_returns(self, bot: App, agent: TestClient) -> None:
+        """A cancelled reply puts the item back to claimed; the page says why and offers the form again."""
+        from bot.publish.queue import cancel_post
+
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"template": "apology"}, page="/triage")
+        with bot.session() as session:
+            cancel_post(session, 1, actor="pat", now=bot.clock.now(), reason="wrong tone")
+        detail = agent.get(f"/triage/{item}").text
+        assert '<strong id="item-status">claimed</strong>' in detail
+        assert "<strong>cancelled</strong> — wrong tone" in detail
+        assert 'id="reply-form"' in detail
+        assert "reply_failed" in detail
+
+
+class TestCloseOnTheWeb:
+    def test_an_agent_cannot_close_a_colleagues_item_but_an_admin_can(self, bot: App, client: TestClient) -> None:
+        """sam gets 'claimed by kim'; root (admin) resolves it, noted as an override."""
+        from tests.web.conftest import sign_in
+
+        ids = _seed(bot)
+        add_staff(bot, "kim", "agent")
+        add_staff(bot, "sam", "agent")
+        add_staff(bot, "root", "admin")
+        from bot.triage import queue
+
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        sign_in(client, "sam")
+        page = post_form(client, f"/triage/{ids['102']}/dismiss", page="/triage")
+        assert f"triage item {ids['102']} is claimed by kim" in page
+        assert _item(bot, ids["102"]).status == "claimed"
+        client.cookies.clear()
+        sign_in(client, "root")
+        post_form(client, f"/triage/{ids['102']}/resolve", {"note": "done"}, page="/triage")
+        assert _item(bot, ids["102"]).status == "resolved"
+        with bot.session() as session:
+            assert queue.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
+
+    def test_the_list_says_how_many_it_left_out(self, bot: App, agent: TestClient) -> None:
+        """Over 200 open items the list shows the 200 most urgent and says how many there are."""
+        _seed(bot)
+        with bot.session() as session:
+            now = bot.clock.now()
+            for n in range(1000, 1200):
+                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
+            session.flush()
+            open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(1000, 1200)], now=now)
+        assert "Showing the 200 most urgent of 203 items." in agent.get("/triage/items").text

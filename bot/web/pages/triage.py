@@ -13,15 +13,18 @@ from sqlmodel import Session, col, select
 from bot.domain import Role, TriageStatus
 from bot.errors import TemplateError
 from bot.render.renderer import PostTooLongError
-from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
+from bot.store.models import Author, Classification, Mention, Post, TriageAction, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage import queue
+from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, render, require
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
+#: The list page shows the most urgent items first, at most this many (and says how many it left out).
+LIST_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,18 @@ class TriageRow:
     breached: bool
     minutes_left: int
     summoned: bool
+    reply: Post | None = None  # the newest reply post (any state)
+
+    @property
+    def reply_live(self) -> bool:
+        """A reply is queued, in flight or posted: the reply form must not queue another."""
+        return self.reply is not None and self.reply.state in LIVE_REPLY_STATES
+
+
+def _latest_replies(session: Session, item_ids: list[int]) -> dict[int, Post]:
+    stmt = (select(Post).where(col(Post.triage_item_id).in_(item_ids)).where(col(Post.thread_index) == 0)
+            .order_by(col(Post.id)))
+    return {p.triage_item_id: p for p in session.exec(stmt) if p.triage_item_id is not None}
 
 
 def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> list[TriageRow]:
@@ -45,6 +60,7 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_([i.author_id for i in items])))}
     verdicts = {c.mention_id: c for c in session.exec(
         select(Classification).where(col(Classification.mention_id).in_(mention_ids)))}
+    replies = _latest_replies(session, [i.id for i in items if i.id is not None])
     rows = []
     for item in items:
         mention, author = mentions.get(item.mention_id), authors.get(item.author_id)
@@ -59,13 +75,16 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
             breached=queue.is_sla_breached(item, now=now),
             minutes_left=int((item.sla_due_at - now).total_seconds() // 60),
             summoned=mention.summoned if mention else False,
+            reply=replies.get(item.id or 0),
         ))
     return rows
 
 
-def _listed(session: Session, status: str, now: datetime) -> list[TriageRow]:
+def _listed(session: Session, status: str, now: datetime) -> tuple[list[TriageRow], int]:
+    """The most urgent `LIST_LIMIT` rows in `status`, and how many items there are in all."""
     wanted = None if status == "open" else TriageStatus(status)
-    return triage_rows(session, queue.list_items(session, status=wanted), now=now)
+    rows = triage_rows(session, queue.list_items(session, status=wanted, limit=LIST_LIMIT), now=now)
+    return rows, queue.count_items(session, status=wanted)
 
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -82,16 +101,16 @@ def routes(ctx: WebContext) -> APIRouter:
     def triage_page(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows = _listed(db, wanted, ctx.now())
-        return render(request, "triage.html", rows=rows, list_status=wanted, statuses=LIST_STATUSES)
+            rows, total = _listed(db, wanted, ctx.now())
+        return render(request, "triage.html", rows=rows, total=total, list_status=wanted, statuses=LIST_STATUSES)
 
     @router.get("/items", response_class=HTMLResponse)
     def triage_items(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
         """The list alone, for the page's 10-second refresh."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows = _listed(db, wanted, ctx.now())
-        return render(request, "_triage_items.html", fragment=True, rows=rows, list_status=wanted)
+            rows, total = _listed(db, wanted, ctx.now())
+        return render(request, "_triage_items.html", fragment=True, rows=rows, total=total, list_status=wanted)
 
     @router.get("/{item_id}", response_class=HTMLResponse)
     def triage_detail(request: Request, item_id: int, staff: Agent, template: str | None = None) -> HTMLResponse:
@@ -144,13 +163,14 @@ def routes(ctx: WebContext) -> APIRouter:
 
     @router.post("/{item_id}/reply")
     def reply(request: Request, item_id: int, staff: Agent,
-              template: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
+              template: Annotated[str, Form(max_length=100)],
+              follow_up: Annotated[bool, Form()] = False) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             names, problem = reply_names(ctx)
             if template not in names:
                 raise ValueError(problem or f"no reply template {template!r}")
             return queue.reply(db, item_id=item_id, actor=staff.username, now=now, renderer=ctx.app.renderer,
-                               locale=ctx.app.settings.locale, template=template)
+                               locale=ctx.app.settings.locale, template=template, follow_up=follow_up)
 
         return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
 
@@ -158,13 +178,15 @@ def routes(ctx: WebContext) -> APIRouter:
     def resolve(request: Request, item_id: int, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
         return act(request, back="/triage", done=f"Item {item_id} resolved.",
-                   action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note))
+                   action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note,
+                                                        override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/dismiss")
     def dismiss(request: Request, item_id: int, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
         return act(request, back="/triage", done=f"Item {item_id} dismissed.",
-                   action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note))
+                   action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note,
+                                                        override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/label")
     def label(request: Request, item_id: int, staff: Agent,
