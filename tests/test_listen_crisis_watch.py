@@ -48,8 +48,8 @@ class TestWatchCrisis:
                   "(thresholds 20 and 4x)")
         assert (result.tripped, result.window_count, result.baseline_per_window, result.reason) == (
             True, 25, 2.0, reason)
-        assert sent == [f"@brandbot: crisis mode is ON; automatic posts, replies and follows are held. {reason}. "
-                        "Turn it off when it is over."]
+        assert sent == ["@brandbot: crisis mode is ON; automatic posts and follows are held "
+                        f"(staff replies still go out). {reason}. Turn it off when it is over."]
         assert [e["event"] for e in logs if e["log_level"] == "warning"] == ["crisis.on", "crisis.tripped"]
         with Session(engine) as session:
             state = crisis_state(session, now=now)

@@ -138,7 +138,7 @@ def check_crisis(session: Session, *, now: datetime, settings: Settings) -> Cris
 def alert_text(handle: str, reason: str) -> str:
     """The message a person gets when crisis mode trips."""
     return (
-        f"@{handle}: crisis mode is ON; automatic posts, replies and follows are held. {reason}. "
+        f"@{handle}: crisis mode is ON; automatic posts and follows are held (staff replies still go out). {reason}. "
         "Turn it off when it is over."
     )
 
