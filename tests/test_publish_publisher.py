@@ -19,7 +19,7 @@ from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
 from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
-from bot.store.coordination import counter_value
+from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import session_scope
 from bot.store.models import Author, Mention, Post, PostAttempt, TriageItem
 from bot.triage import queue as triage
@@ -108,10 +108,14 @@ def test_rate_limit_waits_for_the_reset(engine: Engine, clock: ManualClock) -> N
     x.fail_next("create_tweet", RateLimited("429", reset_at=clock.now() + timedelta(minutes=10),
                                             status=429, endpoint=tiers.POST_TWEET))
     assert _publisher(engine, x, clock).run_once().stopped_by == "rate_limited"
+    with Session(engine) as session:
+        assert counter_value(session, X_429_COUNTER) == 1  # `brandbot stats` counts the publisher's 429s too
     clock.advance(540)
     assert _publisher(engine, x, clock).run_once().posted == []
     clock.advance(120)
     assert _publisher(engine, x, clock).run_once().posted == [pid]
+    with Session(engine) as session:
+        assert counter_value(session, X_429_COUNTER) == 1
 
 
 def test_unauthorized_keeps_the_queue_flags_readiness_and_resumes(engine: Engine, clock: ManualClock) -> None:

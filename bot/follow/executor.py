@@ -43,7 +43,7 @@ from bot.errors import (
 from bot.follow.policy import api_refused_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
-from bot.store.coordination import acquire_lease, audit, increment, release_lease
+from bot.store.coordination import X_429_COUNTER, acquire_lease, audit, increment, release_lease
 from bot.store.db import session_scope
 from bot.store.models import FollowDecision
 from bot.xapi import tiers
@@ -271,7 +271,7 @@ def execute_follows(
             _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=None)
             if isinstance(exc, XApiError) and exc.status == 429:
                 with session_scope(engine) as session:
-                    increment(session, "x_429")
+                    increment(session, X_429_COUNTER)
             bound.warning("follow.deferred", error=type(exc).__name__, detail=str(exc))
             stopped = type(exc).__name__
             break

@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus, PostState
-from bot.store.coordination import counter_value
+from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.models import Cursor, FollowDecision, Post
 from bot.triage.sla import breached_items, count_by_status
 
@@ -61,7 +61,7 @@ def compute_stats(session: Session, *, now: datetime) -> Stats:
     return Stats(
         mentions_seen=counter_value(session, "mentions_seen"),
         complaints=counter_value(session, "complaints"),
-        x_429=counter_value(session, "x_429"),
+        x_429=counter_value(session, X_429_COUNTER),
         triage_by_status=count_by_status(session),
         sla_breached=len(breached_items(session, now=now)),
         follows_by_status=_grouped(session, col(FollowDecision.status), [s.value for s in FollowStatus]),

@@ -71,6 +71,10 @@ def release_lease(session: Session, *, name: str, owner: str) -> None:
         session.commit()
 
 
+#: The shared count of 429 responses from the X API, whoever received them (`brandbot stats`, `/metrics`).
+X_429_COUNTER = "x_429"
+
+
 def increment(session: Session, name: str, by: int = 1) -> None:
     """Add `by` to the shared counter `name` (created at 0)."""
     result = session.execute(update(Counter).where(col(Counter.name) == name).values(value=Counter.value + by))

@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 
 from bot.crisis import crisis_state
 from bot.domain import FollowStatus, PostState, Severity
-from bot.store.coordination import counter_value
-from bot.store.models import Counter, Cursor, DeadLetter, FollowDecision, Post, TriageItem
+from bot.store.coordination import X_429_COUNTER, counter_value
+from bot.store.models import Cursor, DeadLetter, FollowDecision, Post, TriageItem
 from bot.triage.sla import OPEN_STATUSES, breached_items
 from bot.web.readiness import UNAUTHORIZED_COUNTER
 
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 
-#: Shared 429 counter names (the adapter's dotted name, and the poller's older one).
-SHARED_429_COUNTERS = ("x.429", "x_429")
 PUBLISHED_COUNTER = "posts.published"
 
 
@@ -78,7 +76,7 @@ class BrandbotCollector:
             complaints = counter_value(db, "complaints")
             published = counter_value(db, PUBLISHED_COUNTER)
             unauthorized = counter_value(db, UNAUTHORIZED_COUNTER)
-            shared_429 = next((counter_value(db, n) for n in SHARED_429_COUNTERS if db.get(Counter, n) is not None), 0)
+            shared_429 = counter_value(db, X_429_COUNTER)
             cursors = [(c.name, c.last_success_at) for c in db.exec(select(Cursor))]
             crisis = crisis_state(db, now=now).active
 

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.domain import PostKind
 from bot.publish.queue import enqueue_post
-from bot.store.coordination import increment, set_counter
+from bot.store.coordination import X_429_COUNTER, increment, set_counter
 from bot.store.models import Cursor, DeadLetter
 from bot.xapi import tiers
 from tests.web.conftest import seed_complaints
@@ -88,7 +88,7 @@ class TestMetrics:
             enqueue_post(session, texts=["hello"], now=now, kind=PostKind.MANUAL)
             increment(session, "mentions_seen", 5)
             increment(session, "complaints", 2)
-            increment(session, "x.429", 3)
+            increment(session, X_429_COUNTER, 3)
             session.add(Cursor(name="mentions", last_success_at=now - timedelta(seconds=30)))
             session.add(DeadLetter(source="rss", received_at=now, raw="x", reason="bad"))
         bot.budget.acquire(tiers.POST_TWEET)
