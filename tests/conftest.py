@@ -111,6 +111,21 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def pg_engine(pg_database_url: str) -> Iterator[Engine]:
+    """The session's PostgreSQL test database, emptied (for tests that are about PostgreSQL only)."""
+    engine = make_engine(pg_database_url)
+    _truncate(engine)
+    yield engine
+    engine.dispose()
+
+
+def cli_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a one-shot CLI command in tests: the repo's templates, an X API nobody answers."""
+    return {"DATABASE_URL": database_url, "TEMPLATE_DIR": str(REPO / "templates"),
+            "X_API_BASE_URL": "http://127.0.0.1:9", "LOG_FORMAT": "json", **extra}
+
+
+@pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s

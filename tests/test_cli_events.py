@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from tests.conftest import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -21,13 +22,7 @@ def _line(event_id: str, **data: object) -> str:
 
 @pytest.fixture
 def env(sqlite_url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": sqlite_url,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "PERSONA": "mars-phoenix",
-        "X_API_BASE_URL": "http://127.0.0.1:9",
-        "LOG_FORMAT": "json",
-    }
+    return cli_env(sqlite_url, PERSONA="mars-phoenix")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from bot.cli.main import app
 from bot.domain import FollowStatus
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Author, FollowDecision
+from tests.conftest import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -21,13 +22,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def env(sqlite_url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": sqlite_url,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "X_API_BASE_URL": "http://127.0.0.1:9",
-        "TIMEZONE": "Europe/Paris",
-        "LOG_FORMAT": "json",
-    }
+    return cli_env(sqlite_url, TIMEZONE="Europe/Paris")
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[int, str]:

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from tests.conftest import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 BRAND_RULES = REPO / "tests" / "fixtures" / "classify" / "brand_rules.json"
@@ -20,12 +21,7 @@ runner = CliRunner()
 @pytest.fixture
 def env(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    return {
-        "DATABASE_URL": sqlite_url,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "X_API_BASE_URL": "http://127.0.0.1:9",
-        "LOG_FORMAT": "json",
-    }
+    return cli_env(sqlite_url)
 
 
 def _verdicts(stdout: str) -> list[dict[str, object]]:

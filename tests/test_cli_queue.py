@@ -9,19 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from tests.conftest import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def env(sqlite_url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": sqlite_url,
-        "TEMPLATE_DIR": str(REPO / "templates"),
-        "X_API_BASE_URL": "http://127.0.0.1:9",
-        "TIMEZONE": "Europe/Paris",
-        "LOG_FORMAT": "json",
-    }
+    return cli_env(sqlite_url, TIMEZONE="Europe/Paris")
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> tuple[int, str]:

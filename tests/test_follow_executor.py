@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -25,7 +24,6 @@ from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import FollowResult
 from bot.xapi.fake import FakeXClient
-from tests.reliability.conftest import empty_postgres
 
 BRAND_ID = "1000"
 
@@ -317,15 +315,6 @@ class TestExecuteFollows:
                               settings=Settings(x_tier="enterprise", follow_daily_cap=2), brand_user_id=BRAND_ID,
                               worker_id="w1")
         assert (run.followed, run.held) == (1, "daily cap of 2 follows reached")
-
-
-@pytest.fixture
-def pg_engine(pg_database_url: str) -> Iterator[Engine]:
-    """The session's PostgreSQL test database, emptied."""
-    empty_postgres(pg_database_url)
-    engine = make_engine(pg_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.postgres

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.sandbox.testing import sandbox_env
@@ -117,14 +116,3 @@ def processes() -> Iterator[list[BotProcess]]:
     yield started
     for process in started:
         process.ensure_stopped()
-
-
-def empty_postgres(database_url: str) -> None:
-    """Empty every table of the shared test database (as `database_url` in tests/conftest.py does)."""
-    from sqlmodel import SQLModel
-
-    engine = make_engine(database_url)
-    tables = ", ".join(f'"{t.name}"' for t in reversed(SQLModel.metadata.sorted_tables))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()

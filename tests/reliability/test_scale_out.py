@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,12 @@ from bot.sandbox.config import SandboxConfig
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.testing import SandboxAdmin
 from bot.store.coordination import counter_value
-from bot.store.db import make_engine, session_scope
+from bot.store.db import session_scope
 from bot.store.models import FollowDecision, Mention, Post, PostAttempt, TriageAction, TriageItem
 from bot.triage.errors import TriageConflictError
 from bot.triage.queue import claim, reply
 from bot.xapi import tiers
-from tests.reliability.conftest import BotProcess, bot_env, empty_postgres, wait_until
+from tests.reliability.conftest import BotProcess, bot_env, wait_until
 
 SPEED = 10.0  # polls every 0.22 s real on enterprise, follow runs every 6 s
 WINDOW = 6.0  # real seconds over which poll calls are counted
@@ -78,15 +77,6 @@ def _race_claims(engine: Engine, item_ids: list[int]) -> Counter[str]:
     for t in threads:
         t.join(30)
     return wins
-
-
-@pytest.fixture
-def pg_engine(pg_database_url: str) -> Iterator[Engine]:
-    """The session's PostgreSQL test database, emptied."""
-    empty_postgres(pg_database_url)
-    engine = make_engine(pg_database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -15,15 +14,15 @@ from bot.cli.main import app
 from bot.clock import ManualClock
 from bot.store.models import AuditLog
 from bot.web.app import create_web_app
-from tests.web.conftest import REPO, csrf_token, make_settings, sign_in
+from tests.conftest import cli_env
+from tests.web.conftest import csrf_token, make_settings, sign_in
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"DATABASE_URL": sqlite_url, "TEMPLATE_DIR": str(REPO / "templates"), "X_API_BASE_URL": "http://127.0.0.1:9",
-            "LOG_FORMAT": "json"}
+def env(sqlite_url: str) -> dict[str, str]:
+    return cli_env(sqlite_url)
 
 
 class TestUsersCli:
