@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bot.cli.main import app
 from bot.domain import FollowStatus
 from bot.publish.queue import cancel_post
 from bot.store.db import make_engine, session_scope
-from bot.store.models import Author, FollowDecision, Mention, Post
+from bot.store.models import Author, Classification, FollowDecision, Mention, Post, TrainingLabel, TriageItem
 from bot.triage.routing import NewComplaint, open_triage_items
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,6 +162,85 @@ class TestTriageListLimit:
         assert (code, [r["id"] for r in json.loads(out)]) == (0, [seeded[1]])
         assert err == "showing 1 of 202 items (--limit 1)\n"
         assert _invoke(env, "list", "--limit", "0")[0] == 2
+
+
+@pytest.fixture
+def missed(sqlite_url: str, seeded: list[int]) -> str:
+    """Mention 3, a minute after the others, that the detector did not take for a complaint."""
+    engine = make_engine(sqlite_url)
+    at = NOW + timedelta(minutes=1)
+    with session_scope(engine) as session:
+        session.add(Mention(id="3", author_id="7", text="@brandbot the hinge snapped on day two", created_at=at,
+                            seen_at=at))
+        session.flush()
+        session.add(Classification(mention_id="3", complaint=False, score=0.184, severity="low", reasons=[],
+                                   created_at=at))
+    engine.dispose()
+    return "3"
+
+
+class TestTriageMentionsCli:
+    def test_json_newest_first_with_score_and_item(self, env: dict[str, str], seeded: list[int], missed: str) -> None:
+        """`triage mentions --json` lists every stored mention newest first, in TIMEZONE, with its item or null."""
+        code, out, err = _invoke({**env, "TIMEZONE": "Europe/Paris"}, "mentions", "--json")
+        rows = json.loads(out)
+        assert (code, err) == (0, "")
+        assert [(r["id"], r["author"], r["at"], r["score"], r["complaint"], r["item"]) for r in rows] == [
+            ("3", "@ada", "2026-03-01 13:01 CET", 0.18, False, None),
+            ("2", "@ada", "2026-03-01 13:00 CET", None, None, seeded[1]),
+            ("1", "@ada", "2026-03-01 13:00 CET", None, None, seeded[0]),
+        ]
+        assert rows[0]["text"] == "@brandbot the hinge snapped on day two"
+
+    def test_unflagged_table_and_limit(self, env: dict[str, str], seeded: list[int], missed: str) -> None:
+        """--unflagged leaves only the mention with no item; --limit caps the list."""
+        code, out, _ = _invoke(env, "mentions", "--unflagged")
+        assert code == 0
+        assert out.splitlines() == [
+            "ID  AUTHOR  AT                    SCORE  ITEM  TEXT                                  ",
+            "3   @ada    2026-03-01 12:01 UTC  0.18         @brandbot the hinge snapped on day two",
+        ]
+        code, out, _ = _invoke(env, "mentions", "--json", "--limit", "1")
+        assert (code, [r["id"] for r in json.loads(out)]) == (0, ["3"])
+
+
+class TestTriageFlagCli:
+    def test_flag_puts_the_mention_in_the_queue(
+        self, env: dict[str, str], seeded: list[int], missed: str, sqlite_url: str
+    ) -> None:
+        """`triage flag` opens a high item due in an hour, with the note on its history and a complaint label."""
+        code, out, err = _invoke(env, "flag", missed, "--severity", "high", "--note", "broken hinge", "--as", "sam")
+        assert (code, err) == (0, "")
+        due = r"\d{4}-\d\d-\d\d \d\d:\d\d UTC"  # the CLI runs on the wall clock; the SLA is checked below
+        assert re.fullmatch(rf"mention 3 flagged by sam: triage item 3 \(high, due {due}\)\n", out), out
+        code, out, _ = _invoke(env, "list", "--json")
+        assert [(r["id"], r["severity"], r["mention_id"], r["label"]) for r in json.loads(out)] == [
+            (seeded[1], "critical", "2", None), (3, "high", "3", "complaint"), (seeded[0], "low", "1", None)]
+        code, out, _ = _invoke(env, "history", "3", "--json")
+        assert [(r["actor"], r["action"], r["detail"]) for r in json.loads(out)] == [
+            ("sam", "created", "severity high, score 0.18"),
+            ("sam", "flagged", "flagged by sam: broken hinge"),
+            ("sam", "labelled", "complaint"),
+        ]
+        assert json.loads(_invoke(env, "mentions", "--json", "--unflagged")[1]) == []
+        engine = make_engine(sqlite_url)
+        with Session(engine) as session:
+            assert [(t.mention_id, t.label, t.actor) for t in session.exec(select(TrainingLabel))] == [("3", 1, "sam")]
+            item = session.get(TriageItem, 3)
+            assert item is not None
+            assert item.sla_due_at - item.created_at == timedelta(hours=1)
+        engine.dispose()
+
+    def test_exit_codes(self, env: dict[str, str], seeded: list[int], missed: str) -> None:
+        """Already in the queue: exit 4 naming the item; unknown mention: 3; unknown severity or no --as: 2."""
+        assert _invoke(env, "flag", "1", "--as", "sam") == (
+            4, "", f"error: mention 1 already has triage item {seeded[0]} (new)\n")
+        assert _invoke(env, "flag", "999", "--as", "sam") == (3, "", "error: no mention 999\n")
+        assert _invoke(env, "flag", missed, "--severity", "urgent", "--as", "sam") == (
+            2, "", "error: severity must be one of low, medium, high, critical, got 'urgent'\n")
+        assert _invoke(env, "flag", missed)[0] == 2
+        code, out, _ = _invoke(env, "flag", missed, "--as", "kim", "--json")
+        assert (code, json.loads(out)["severity"], json.loads(out)["status"]) == (0, "medium", "new")
 
 
 class TestFollowCli:

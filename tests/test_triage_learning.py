@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 
 from bot.errors import ValidationError
 from bot.settings import Settings
-from bot.store.models import AuditLog, Author, DetectorModel, Mention, TrainingLabel
+from bot.store.models import AuditLog, Author, Classification, DetectorModel, Mention, TrainingLabel
 from bot.triage.learning import (
     MIN_PER_CLASS,
     example_key,
@@ -21,6 +21,7 @@ from bot.triage.learning import (
     stored_examples,
     train_detector,
 )
+from bot.triage.mentions import flag_mention
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 #: What the CSV teaches and staff labels never mention: kits called "qwzx" are complaints, "plmk" kits are not.
@@ -158,6 +159,31 @@ class TestCsvExamplesPersist:
         train_detector(session, now=NOW, actor="cli", csv_path=_csv(tmp_path / "kits.csv", 10, 10))
         _staff_labels(session, 2, 1, at=NOW + timedelta(minutes=5))
         assert new_labels_since_last_model(session) == 3
+
+
+#: A complaint the detector missed (no complaint words it knows), flagged by a person from the mentions list.
+MISSED = "@brandbot the zorblax hinge snapped off on day two"
+
+
+class TestFlaggedMentions:
+    def test_a_flagged_mention_is_a_staff_complaint_example_that_training_uses(self, session: Session) -> None:
+        """9 complaint labels are one short; flagging a missed complaint makes the 10th and the retrain runs on it."""
+        _staff_labels(session, MIN_PER_CLASS - 1, MIN_PER_CLASS, at=NOW)
+        assert retrain_if_needed(session, settings=Settings(retrain_min_new_labels=1), now=NOW) is None
+        later = NOW + timedelta(hours=1)
+        session.add(Mention(id="900", author_id="7", text=MISSED, created_at=later, seen_at=later))
+        session.flush()
+        session.add(Classification(mention_id="900", complaint=False, score=0.2, severity="low", reasons=[],
+                                   created_at=later))
+        flag_mention(session, mention_id="900", actor="sam", now=later, note="broken hardware")
+        examples = stored_examples(session)
+        assert (examples.texts[-1], examples.labels[-1], examples.n_staff) == (MISSED, 1, 2 * MIN_PER_CLASS)
+        assert new_labels_since_last_model(session) == 2 * MIN_PER_CLASS
+        model = retrain_if_needed(session, settings=Settings(retrain_min_new_labels=1), now=later)
+        assert model is not None
+        assert (model.n_examples, model.n_labels) == (2 * MIN_PER_CLASS, 2 * MIN_PER_CLASS)
+        assert load_detector(session, None).classify(MISSED).complaint is False
+        assert load_detector(session, model.id).classify(MISSED).complaint is True
 
 
 class TestExampleKey:

@@ -35,7 +35,8 @@ from bot.cli import stats as stats_cmds  # noqa: E402
 from bot.cli import triage as triage_cmds  # noqa: E402
 from bot.cli import users as users_cmds  # noqa: E402
 
-app.add_typer(triage_cmds.app, name="triage", help="Complaint queue: list, claim, reply, resolve, dismiss, label.")
+app.add_typer(triage_cmds.app, name="triage",
+              help="Complaint queue: list, claim, reply, resolve, dismiss, label; flag a missed complaint.")
 app.add_typer(follow_cmds.app, name="follow", help="Follow decisions; the people to follow by hand.")
 app.add_typer(model_cmds.app, name="model", help="The complaint detector: train on staff labels, list models.")
 app.command("classify")(model_cmds.classify_cmd)

@@ -1,4 +1,5 @@
-"""`brandbot triage ...`: the complaint queue from a terminal (list, claim, assign, reply, resolve, dismiss, label)."""
+"""`brandbot triage ...`: the complaint queue from a terminal (list, claim, assign, reply, resolve, dismiss, label),
+and the stored mentions, to find and flag a complaint the detector missed (mentions, flag)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from bot.domain import OPEN_POST_STATES, TriageStatus
 from bot.store.models import Author, Mention, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.mentions import DEFAULT_LIMIT, MentionRow, flag_mention, recent_mentions
 from bot.triage.replies import latest_reply, live_replies
 
 app = typer.Typer(no_args_is_help=True)
 
 COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "reply", "author", "text")
+MENTION_COLUMNS = ("id", "author", "at", "score", "item", "text")
 ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).")
 OVERRIDE = typer.Option(False, "--override",
                         help="Close an item someone else holds (supervisors; noted on the history).")
@@ -190,3 +193,61 @@ def history_cmd(item_id: int = typer.Argument(...), as_json: bool = typer.Option
             rows = [{"at": fmt(a.created_at), "created_at": a.created_at, "actor": a.actor, "action": a.action,
                      "detail": a.detail} for a in queue.history(session, item_id)]
         emit(rows, ("at", "actor", "action", "detail"), as_json=as_json)
+
+
+def mention_row(app_: Any, row: MentionRow) -> dict[str, Any]:
+    """One stored mention as a flat dict (JSON and table); `item` is its triage item id, empty if not flagged."""
+    verdict = row.verdict
+    return {
+        "id": row.mention.id,
+        "author": f"@{row.username}",
+        "author_id": row.mention.author_id,
+        "at": local_time(app_)(row.mention.created_at),
+        "created_at": row.mention.created_at,
+        "score": round(verdict.score, 2) if verdict is not None else None,
+        "complaint": verdict.complaint if verdict is not None else None,
+        "severity": verdict.severity if verdict is not None else None,
+        "reasons": list(verdict.reasons) if verdict is not None else [],
+        "item": row.item.id if row.item is not None else None,
+        "item_status": row.item.status if row.item is not None else None,
+        "text": row.mention.text,
+    }
+
+
+@app.command("mentions")
+def mentions_cmd(
+    limit: int = typer.Option(DEFAULT_LIMIT, "--limit", min=1, help="At most N mentions."),
+    unflagged: bool = typer.Option(False, "--unflagged", help="Only mentions with no triage item."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON array for scripts."),
+) -> None:
+    """Stored mentions, newest first, with the detector's score and their triage item (ITEM empty: not flagged).
+
+    Find a complaint the detector missed here, then put it in the queue with `triage flag TWEET_ID`.
+    """
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            rows = [mention_row(bot, r) for r in recent_mentions(session, limit=limit, unflagged=unflagged)]
+        emit(rows, MENTION_COLUMNS, as_json=as_json, empty="(no mentions stored)")
+
+
+@app.command("flag")
+def flag_cmd(
+    tweet_id: str = typer.Argument(..., help="The mention's tweet id (from `triage mentions`)."),
+    severity: str | None = typer.Option(None, "--severity", help="low, medium (default), high or critical."),
+    note: str = typer.Option("", "--note", help="Why it is a complaint (kept on the history)."),
+    actor: str = ACTOR,
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Put a complaint the detector missed in the triage queue, and label it a complaint for the next training.
+
+    Exit 3 if no such mention is stored; exit 4 if it already has a triage item (named).
+    """
+    with triage_handled():
+        bot = make_app()
+        with bot.session() as session:
+            item = flag_mention(session, mention_id=tweet_id, actor=actor, now=bot.clock.now(), severity=severity,
+                                note=note)
+        due = local_time(bot)(item.sla_due_at)
+        _done(bot, item, f"mention {tweet_id} flagged by {actor}: triage item {item.id} ({item.severity}, due {due})",
+              as_json)

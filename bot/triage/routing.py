@@ -34,9 +34,12 @@ class NewComplaint:
     score: float
 
 
-def open_triage_items(session: Session, complaints: Sequence[NewComplaint], *, now: datetime) -> dict[str, int]:
-    """NEW items due at `now` + each severity's SLA, each with its 'created' action and audit entry.
+def open_triage_items(
+    session: Session, complaints: Sequence[NewComplaint], *, now: datetime, actor: str = SYSTEM_ACTOR
+) -> dict[str, int]:
+    """NEW items due at `now` + each severity's SLA, each with its 'created' action and audit entry by `actor`.
 
+    `actor` is the listener (`SYSTEM_ACTOR`) or the staff member who flagged a missed complaint.
     Returns item ids by mention id. Not committed: part of the caller's transaction.
     """
     if not complaints:
@@ -58,12 +61,12 @@ def open_triage_items(session: Session, complaints: Sequence[NewComplaint], *, n
     result = session.execute(insert(TriageItem).returning(col(TriageItem.id), col(TriageItem.mention_id)), rows)
     ids = {str(mention_id): int(item_id) for item_id, mention_id in result}
     session.execute(insert(TriageAction), [
-        {"item_id": ids[r["mention_id"]], "actor": SYSTEM_ACTOR, "action": "created",
+        {"item_id": ids[r["mention_id"]], "actor": actor, "action": "created",
          "detail": f"severity {r['severity']}, score {r['score']:.2f}", "created_at": now}
         for r in rows
     ])
     session.execute(insert(AuditLog), [
-        {"at": now, "actor": SYSTEM_ACTOR, "action": "triage.created", "target": f"triage:{ids[r['mention_id']]}",
+        {"at": now, "actor": actor, "action": "triage.created", "target": f"triage:{ids[r['mention_id']]}",
          "detail": f"mention {r['mention_id']}"}
         for r in rows
     ])
@@ -71,10 +74,17 @@ def open_triage_items(session: Session, complaints: Sequence[NewComplaint], *, n
 
 
 def open_triage_item(
-    session: Session, *, mention_id: str, author_id: str, severity: str, score: float, now: datetime
+    session: Session,
+    *,
+    mention_id: str,
+    author_id: str,
+    severity: str,
+    score: float,
+    now: datetime,
+    actor: str = SYSTEM_ACTOR,
 ) -> TriageItem:
     """One NEW item (see `open_triage_items`)."""
-    ids = open_triage_items(session, [NewComplaint(mention_id, author_id, severity, score)], now=now)
+    ids = open_triage_items(session, [NewComplaint(mention_id, author_id, severity, score)], now=now, actor=actor)
     item = session.get(TriageItem, ids[mention_id])
     assert item is not None
     return item

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.web.accounts import Authenticator
 from bot.web.context import CsrfRefused, LoginRequired, RoleRefused, WebContext, login_url, render, wants_json
-from bot.web.pages import account, audit, auth, follows, ops, overview, publishing, triage, users
+from bot.web.pages import account, audit, auth, follows, mentions, ops, overview, publishing, triage, users
 from bot.web.sessions import COOKIE_NAME, SessionCodec
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ SECURITY_HEADERS = {
 }
 WEBHOOK_MODULE = "bot.web.webhook"
 #: Every module contributing routes (each has `routes(ctx) -> APIRouter`).
-ROUTE_MODULES = (ops, auth, account, triage, publishing, follows, overview, audit, users)
+ROUTE_MODULES = (ops, auth, account, triage, mentions, publishing, follows, overview, audit, users)
 NOT_PAGES = ("/static/", "/events", "/healthz", "/readyz", "/metrics")
 
 

@@ -209,16 +209,20 @@ def act(
     *,
     back: str,
     done: str,
-    action: Callable[[Session, datetime], object],
+    action: Callable[[Session, datetime], Any],
+    then: Callable[[Any], str] | None = None,
 ) -> RedirectResponse:
-    """Run one staff action in its own transaction; flash `done` or the error's reason; go `back` (303)."""
+    """Run one staff action in its own transaction; flash `done` or the error's reason; go `back` (303).
+
+    `then` maps what the action returned to the page to go to when it succeeded (e.g. a new item's).
+    """
     ctx = get_ctx(request)
     session = web_session(request)
     try:
         with ctx.app.session() as db:
-            action(db, ctx.now())
+            result = action(db, ctx.now())
     except ACTION_ERRORS as exc:
         session.flash("error", str(exc))
-    else:
-        session.flash("ok", done)
-    return RedirectResponse(back, status_code=303)
+        return RedirectResponse(back, status_code=303)
+    session.flash("ok", done)
+    return RedirectResponse(then(result) if then is not None else back, status_code=303)

@@ -170,7 +170,7 @@ class TestRoles:
 
     def test_admin_opens_every_page(self, admin: TestClient) -> None:
         """An admin can open every page."""
-        pages = ("/overview", "/triage", "/queue", "/follows", "/audit", "/users", "/account/password")
+        pages = ("/overview", "/triage", "/mentions", "/queue", "/follows", "/audit", "/users", "/account/password")
         assert [admin.get(p).status_code for p in pages] == [200] * len(pages)
 
 
@@ -181,7 +181,7 @@ class TestCsrf:
         posts = sorted({r.path for r in routes if isinstance(r, APIRoute) and "POST" in r.methods})
         assert posts == [
             "/account/password", "/crisis", "/follows/{decision_id}/done", "/follows/{decision_id}/skip", "/login",
-            "/logout",
+            "/logout", "/mentions/{mention_id}/flag",
             "/queue/posts/{post_id}/approve", "/queue/posts/{post_id}/cancel", "/queue/posts/{post_id}/edit",
             "/triage/{item_id}/assign", "/triage/{item_id}/claim", "/triage/{item_id}/dismiss",
             "/triage/{item_id}/label", "/triage/{item_id}/reply", "/triage/{item_id}/resolve", "/users",
@@ -192,7 +192,7 @@ class TestCsrf:
                 "current_password": PASSWORD, "new_password": PASSWORD, "new_password_again": PASSWORD}
         for path in posts:
             concrete = (path.replace("{decision_id}", "1").replace("{post_id}", "1").replace("{item_id}", "1")
-                        .replace("{username}", "root"))
+                        .replace("{username}", "root").replace("{mention_id}", "1"))
             assert admin.post(concrete, data=form).status_code == 403, path
             assert admin.post(concrete, data={**form, "csrf_token": "forged"}).status_code == 403, path
         assert admin.get("/overview").status_code == 200  # still signed in: nothing was done

@@ -171,8 +171,8 @@ def sign_in(page: Page, username: str) -> None:
     expect(page.locator(".who")).to_contain_text(username)
 
 
-def shoot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 class TestAgent:
@@ -295,3 +295,32 @@ class TestAdmin:
         page.goto("/audit")
         expect(page.locator("table.audit tbody tr").first).to_contain_text("follow.manual_done")
         shoot(page, "audit")
+
+
+MISSED = "@brandbot day two and the zip on the tent has come off in my hand"
+
+
+class TestMissedComplaint:
+    def test_an_agent_flags_a_complaint_the_detector_missed(self, page: Page, stack: Stack) -> None:
+        """The mentions page shows a post the detector let through; flagging it opens its item in the queue."""
+        mention_id = stack.x_admin.mention("erin", MISSED)
+        stack.poll()
+        with stack.app.session() as session:
+            assert session.exec(select(TriageItem).where(col(TriageItem.mention_id) == mention_id)).first() is None
+        sign_in(page, "sam")
+        page.get_by_role("link", name="Mentions").click()
+        expect(page).to_have_url(f"{stack.base_url}/mentions")
+        row = page.locator(f'tr[data-mention="{mention_id}"]')
+        expect(row.locator("td.text")).to_have_text(MISSED)
+        expect(row.locator("td.verdict")).to_contain_text("not a complaint")
+        row.locator("summary").click()
+        shoot(page, "mentions", full_page=False)  # the top of a 100-row page, one flag form open
+        row.get_by_label("Severity").select_option("high")
+        row.get_by_placeholder("Note (optional)").fill("broken zip")
+        row.get_by_role("button", name="Flag as complaint").click()
+        item = stack.item_for(mention_id)
+        expect(page).to_have_url(f"{stack.base_url}/triage/{item.id}")
+        expect(page.locator(".flash-ok")).to_have_text(f"Mention {mention_id} flagged as a complaint: it is in the "
+                                                       "triage queue.")
+        expect(page.locator("#tweet-text")).to_have_text(MISSED)
+        assert (item.severity, item.status, item.label) == ("high", "new", "complaint")
