@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from bot.app import App
 from bot.clock import ManualClock
+from bot.crisis import held_by_crisis
 from bot.domain import PostKind
 from bot.publish.queue import enqueue_post
 from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
@@ -134,6 +135,18 @@ class TestCrisis:
         assert _post(bot, ids["scheduled"]).state == "scheduled"
         assert 'id="crisis-banner"' not in editor.get("/queue").text
         assert [a for a, _, _ in _actions(bot)] == ["crisis.on", "crisis.off"]
+
+    def test_texts_say_staff_replies_still_go_out(self, bot: App, editor: TestClient) -> None:
+        """The card and the banner describe `held_by_crisis`: posts and follows wait, complaint replies do not."""
+        assert held_by_crisis(kind=PostKind.REPLY.value, triage_item_id=1) is False
+        off = editor.get("/queue").text
+        assert ("Turning it on holds every scheduled post and follow until it is turned off; staff replies to "
+                "complaints still go out.") in off
+        on = post_form(editor, "/crisis", {"active": "on", "reason": "outage"})
+        assert ("Queued posts are held and nothing is followed; staff replies to complaints still go out."
+                in on)
+        assert "replies are held" not in on
+        assert "post, reply and follow" not in off
 
     def test_auto_resume(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
         """A pause with auto-resume ends by itself after the given minutes."""
