@@ -131,6 +131,25 @@ class TestChanges:
         assert [p.text for p in list_posts(session)] == ["sooner", "later"]
 
 
+    def test_latest_outcome_first_orders_by_publication_not_schedule(self, session: Session,
+                                                                     clock: ManualClock) -> None:
+        """A post scheduled early but published late (held through a crisis) is listed first."""
+        start = clock.now()
+        [held] = _add(session, clock, text="held", scheduled_at=start)
+        [ontime] = _add(session, clock, text="on time", scheduled_at=start + timedelta(hours=1))
+        [failed] = _add(session, clock, text="failed", scheduled_at=start + timedelta(hours=2))
+        ontime.state, ontime.posted_at = PostState.POSTED.value, start + timedelta(hours=1)
+        failed.state, failed.updated_at = PostState.FAILED.value, start + timedelta(hours=2)
+        held.state, held.posted_at = PostState.POSTED.value, start + timedelta(hours=5)
+        session.add_all([held, ontime, failed])
+        session.commit()
+        done = [PostState.POSTED, PostState.FAILED]
+        assert [p.text for p in list_posts(session, states=done, latest_outcome_first=True)] == [
+            "held", "failed", "on time"]
+        assert [p.text for p in list_posts(session, states=done, newest_first=True)] == ["failed", "on time", "held"]
+        assert [p.text for p in list_posts(session, states=done, latest_outcome_first=True, limit=1)] == ["held"]
+
+
 @pytest.mark.parametrize("text", ["caf\udce9 ouvert", "nul\x00byte", "\ud800"])
 def test_text_that_is_not_valid_unicode_is_refused_with_a_reason(session: Session, clock: ManualClock,
                                                                  text: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
@@ -142,12 +143,22 @@ def list_posts(
     states: Sequence[PostState | str] | None = None,
     limit: int = 200,
     newest_first: bool = False,
+    latest_outcome_first: bool = False,
 ) -> list[Post]:
-    """Posts in `states` (default: the open ones) in time order."""
+    """Posts in `states` (default: the open ones) in scheduled-time order (`newest_first`: reversed).
+
+    `latest_outcome_first` orders by when each post last happened instead, newest first: its
+    publication (`posted_at`), else its last change (failed, cancelled: `updated_at`). A post held
+    through a crisis and published late then comes first, whatever time it was scheduled for.
+    """
     wanted = [str(s) for s in (states or OPEN_POST_STATES)]
-    order = col(Post.scheduled_at).desc() if newest_first else col(Post.scheduled_at)
-    stmt = select(Post).where(col(Post.state).in_(wanted)).order_by(order, col(Post.id)).limit(limit)
-    return list(session.exec(stmt))
+    stmt = select(Post).where(col(Post.state).in_(wanted))
+    if latest_outcome_first:
+        stmt = stmt.order_by(func.coalesce(col(Post.posted_at), col(Post.updated_at)).desc(), col(Post.id).desc())
+    else:
+        order = col(Post.scheduled_at).desc() if newest_first else col(Post.scheduled_at)
+        stmt = stmt.order_by(order, col(Post.id))
+    return list(session.exec(stmt.limit(limit)))
 
 
 def approve_post(session: Session, post_id: int, *, actor: str, now: datetime) -> list[Post]:

@@ -77,6 +77,24 @@ class TestQueuePage:
         assert "&lt;b&gt;x&lt;/b&gt;" in page
         assert ">gone<" not in page
 
+    def test_recently_published_lists_the_latest_publication_first(self, bot: App, editor: TestClient) -> None:
+        """A post held through a crisis and published late heads the list, even among 20 later-scheduled ones."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            for n in range(21):
+                at = now - timedelta(hours=30 - n)
+                session.add(Post(kind="event", state="posted", text=f"on time {n}", created_at=at, updated_at=at,
+                                 scheduled_at=at, posted_at=at))
+            late = now - timedelta(hours=40)
+            session.add(Post(kind="event", state="posted", text="held then posted", created_at=late,
+                             updated_at=now, scheduled_at=late, posted_at=now - timedelta(minutes=5)))
+        page = editor.get("/queue").text
+        recent = page[page.index("Recently published"):page.index("Dead letters")]
+        assert recent.count('<tr class="post') == 20
+        assert recent.index("held then posted") < recent.index("on time 20") < recent.index("on time 19")
+        assert "on time 2<" in recent
+        assert "on time 1<" not in recent
+
 
 class TestPostActions:
     def test_approve(self, bot: App, editor: TestClient) -> None:

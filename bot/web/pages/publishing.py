@@ -56,7 +56,7 @@ def routes(ctx: WebContext) -> APIRouter:
             pending = list_posts(db, states=[PostState.PENDING_APPROVAL])
             upcoming = list_posts(db, states=[PostState.SCHEDULED, PostState.HELD, PostState.DRAFT])
             recent = list_posts(db, states=[PostState.POSTED, PostState.FAILED, PostState.PUBLISHING],
-                                newest_first=True, limit=20)
+                                latest_outcome_first=True, limit=20)
             dead = open_dead_letters(db)
         return render(request, "queue.html", pending=pending, upcoming=upcoming, recent=recent, dead=dead)
 
