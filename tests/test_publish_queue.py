@@ -109,6 +109,20 @@ class TestChanges:
         session.refresh(post)
         assert (post.text, post.scheduled_at) == ("New text", later)
 
+    def test_edit_refuses_a_new_time_in_the_past(self, session: Session, clock: ManualClock) -> None:
+        """A time whose minute has gone by is refused; the current minute and the post's own time are not."""
+        [post] = _add(session, clock, scheduled_at=clock.now() - timedelta(hours=1))
+        with pytest.raises(ValidationError, match="that time is in the past"):
+            edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(
+                seconds=61))
+        session.rollback()
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), text="new",
+                  scheduled_at=clock.now() - timedelta(hours=1))
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(seconds=59))
+        session.commit()
+        details = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "post.edited"))]
+        assert details == ["text", f"time {(clock.now() - timedelta(seconds=59)).isoformat()}"]
+
     def test_cancel_cancels_the_whole_thread_and_only_open_posts(self, session: Session, clock: ManualClock) -> None:
         posts = enqueue_post(session, texts=["a 1/2", "b 2/2"], now=clock.now(), kind=PostKind.EVENT)
         session.commit()

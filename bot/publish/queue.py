@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import func
@@ -49,6 +49,13 @@ def validate_text(text: str) -> str:
     if length > MAX_WEIGHTED_LENGTH:
         raise ValidationError(f"{length} weighted characters > {MAX_WEIGHTED_LENGTH}; shorten it or post a thread")
     return body
+
+
+def check_not_past(when: datetime, *, now: datetime) -> datetime:
+    """`when`, or `ValidationError` once its whole minute has gone by (forms give times to the minute)."""
+    if when + timedelta(minutes=1) <= now:
+        raise ValidationError("that time is in the past; pick a later one")
+    return when
 
 
 def enqueue_post(
@@ -190,20 +197,27 @@ def edit_post(
     text: str | None = None,
     scheduled_at: datetime | None = None,
 ) -> Post:
-    """Change the text (re-validated) and/or the time of a post that has not gone out yet."""
+    """Change the text (re-validated) and/or the time of a post that has not gone out yet.
+
+    Only what differs is changed and audited; a new time must not be in the past
+    (`check_not_past`); a text and time both as they were is a `ValidationError` (nothing written).
+    """
     post = get_post(session, post_id)
     if post.state not in OPEN_POST_STATES:
         raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be edited")
     changes = []
-    if text is not None:
-        post.text = validate_text(text)
+    if text is not None and (body := validate_text(text)) != post.text:
+        post.text = body
         changes.append("text")
-    if scheduled_at is not None:
+    if scheduled_at is not None and scheduled_at != post.scheduled_at:
+        check_not_past(scheduled_at, now=now)
         for part in _thread(session, post):
             part.scheduled_at = scheduled_at
             part.updated_at = now
             session.add(part)
         changes.append(f"time {scheduled_at.isoformat()}")
+    if not changes:
+        raise ValidationError(f"post {post_id}: nothing to change, the text and time are as they were")
     post.updated_at = now
     session.add(post)
     audit(session, at=now, actor=actor, action="post.edited", target=f"post {post_id}", detail=", ".join(changes))

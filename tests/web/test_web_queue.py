@@ -130,6 +130,42 @@ class TestPostActions:
         bad_time = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "ok", "scheduled_at": "soon"})
         assert "time must look like 2026-03-01T14:30" in bad_time
 
+    def test_editing_the_text_keeps_the_time_to_the_second(self, bot: App, editor: TestClient) -> None:
+        """The form resubmits the time it shows (no seconds): unchanged, it is left alone and not audited."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            [post] = enqueue_post(session, texts=["Sol 42"], now=now, kind=PostKind.MANUAL,
+                                  scheduled_at=now + timedelta(hours=1, seconds=37))
+        post_form(editor, f"/queue/posts/{post.id}/edit", {"text": "Sol 42!", "scheduled_at": "2026-03-01T14:00"})
+        edited = _post(bot, post.id or 0)
+        assert (edited.text, edited.scheduled_at) == ("Sol 42!", now + timedelta(hours=1, seconds=37))
+        assert _actions(bot) == [("post.edited", f"post {post.id}", "text")]
+
+    def test_a_past_time_is_refused_unless_unchanged(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
+        """A new time already gone is refused with the reason; an overdue post's own time may be sent back."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T12:59"})
+        assert "that time is in the past; pick a later one" in page
+        assert _post(bot, ids["scheduled"]).scheduled_at == clock.now() + timedelta(hours=1)
+        assert _actions(bot) == []
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                  {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T13:00"})
+        assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}", "time 2026-03-01T13:00:00+01:00")]
+        clock.advance(3 * 3600)  # now 15:00 UTC: the post is overdue (held, say)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice!", "scheduled_at": "2026-03-01T13:00"})
+        assert f"Post {ids['scheduled']} saved." in page
+        assert _actions(bot)[-1] == ("post.edited", f"post {ids['scheduled']}", "text")
+
+    def test_an_edit_that_changes_nothing_says_so(self, bot: App, editor: TestClient) -> None:
+        """The same text and time back again is reported and writes no audit row."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T14:00"})
+        assert f"post {ids['scheduled']}: nothing to change, the text and time are as they were" in page
+        assert _actions(bot) == []
+
     def test_cancel(self, bot: App, editor: TestClient) -> None:
         """Cancelling removes the post from the queue, with an audit row."""
         ids = _queue(bot)

@@ -12,13 +12,15 @@ from sqlmodel import Session, col, select
 
 from bot.crisis import set_crisis
 from bot.domain import PostState, Role
-from bot.publish.queue import approve_post, cancel_post, edit_post, list_posts
+from bot.publish.queue import approve_post, cancel_post, edit_post, get_post, list_posts
 from bot.store.models import DeadLetter
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, act, check_csrf, render, require
 
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
 MAX_AUTO_RESUME_MINUTES = 7 * 24 * 60
+#: How a `datetime-local` field shows and sends a time (to the minute).
+FORM_TIME = "%Y-%m-%dT%H:%M"
 
 
 def parse_local(value: str, tz: ZoneInfo) -> datetime | None:
@@ -27,7 +29,7 @@ def parse_local(value: str, tz: ZoneInfo) -> datetime | None:
     if not value:
         return None
     try:
-        naive = datetime.strptime(value, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - the zone is attached next
+        naive = datetime.strptime(value, FORM_TIME)  # noqa: DTZ007 - the zone is attached next
     except ValueError:
         raise ValueError(f"time must look like 2026-03-01T14:30, got {value[:40]!r}") from None
     return naive.replace(tzinfo=tz)
@@ -70,11 +72,15 @@ def routes(ctx: WebContext) -> APIRouter:
         request: Request,
         post_id: int,
         staff: Editor,
-        text: Annotated[str, Form(max_length=5000)],
+        text: Annotated[str, Form(max_length=5000)] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
     ) -> RedirectResponse:
+        """The form sends both fields back; the time counts as changed only if it differs to the minute."""
+
         def action(db: Session, now: datetime) -> object:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
+            if when is not None and scheduled_at.strip() == ctx.local(get_post(db, post_id).scheduled_at, FORM_TIME):
+                when = None  # the time shown in the form, unchanged: keep the stored one (and its seconds)
             return edit_post(db, post_id, actor=staff.username, now=now, text=text, scheduled_at=when)
 
         return act(request, back="/queue", done=f"Post {post_id} saved.", action=action)
