@@ -166,6 +166,16 @@ class TestPostActions:
         assert f"post {ids['scheduled']}: nothing to change, the text and time are as they were" in page
         assert _actions(bot) == []
 
+    def test_edit_without_text_is_a_message_on_the_queue(self, bot: App, editor: TestClient) -> None:
+        """A form with no text at all comes back to the queue with the reason (not a bare 422 page)."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"scheduled_at": "2026-03-01T16:00"},
+                         page="/queue")
+        assert '<p class="flash flash-error" role="status">a post cannot be empty</p>' in page
+        assert "<h1>Publish queue</h1>" in page
+        assert _post(bot, ids["scheduled"]).text == "Sol 42: ice in the trench"
+        assert 'maxlength="5000" required>' in page
+
     def test_cancel(self, bot: App, editor: TestClient) -> None:
         """Cancelling removes the post from the queue, with an audit row."""
         ids = _queue(bot)

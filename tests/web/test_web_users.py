@@ -95,6 +95,9 @@ class TestUsersPage:
          "username: 1-64 characters of letters, digits, _ . @ -, starting with a letter or digit"),
         ({"username": "kim", "role": "boss", "password": NEW_PASSWORD},
          "role must be one of admin, editor, agent, got 'boss'"),
+        ({"role": "agent", "password": NEW_PASSWORD},
+         "username: 1-64 characters of letters, digits, _ . @ -, starting with a letter or digit"),
+        ({"username": "kim", "role": "agent"}, "password: at least 10 characters"),
     ])
     def test_refused_additions_change_nothing(self, bot: App, admin: TestClient, form: dict[str, str],
                                               message: str) -> None:
@@ -233,6 +236,9 @@ class TestOwnPassword:
          "the two new passwords differ; nothing was changed"),
         ({"current_password": PASSWORD, "new_password": "short", "new_password_again": "short"},
          "password: at least 10 characters; nothing was changed"),
+        ({"current_password": PASSWORD}, "password: at least 10 characters; nothing was changed"),
+        ({"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD},
+         "enter your current password; nothing was changed"),
     ])
     def test_refused_changes_change_nothing(self, bot: App, agent: TestClient, second: TestClient,
                                             form: dict[str, str], message: str) -> None:

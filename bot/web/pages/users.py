@@ -30,9 +30,9 @@ def routes(ctx: WebContext) -> APIRouter:
     def add(
         request: Request,
         staff: Admin,
-        username: Annotated[str, Form(max_length=200)],
-        role: Annotated[str, Form(max_length=20)],
-        password: Annotated[str, Form(max_length=2048)],
+        username: Annotated[str, Form(max_length=200)] = "",
+        role: Annotated[str, Form(max_length=20)] = "",
+        password: Annotated[str, Form(max_length=2048)] = "",
     ) -> RedirectResponse:
         return act(request, back="/users", done=f"Account {username.strip()} added as {role.strip().lower()}.",
                    action=lambda db, now: add_user(db, username=username, role=role, password=password,
@@ -50,7 +50,7 @@ def routes(ctx: WebContext) -> APIRouter:
 
     @router.post("/{username}/password")
     def new_password(request: Request, username: str, staff: Admin,
-                     password: Annotated[str, Form(max_length=2048)]) -> RedirectResponse:
+                     password: Annotated[str, Form(max_length=2048)] = "") -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             user = set_password(db, username=username, password=password, actor=staff.username, now=now,
                                 hasher=ctx.authenticator.hasher)
