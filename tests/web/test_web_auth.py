@@ -242,7 +242,8 @@ class TestCsrf:
             "/queue/posts/{post_id}/approve", "/queue/posts/{post_id}/cancel", "/queue/posts/{post_id}/edit",
             "/triage/{item_id}/assign", "/triage/{item_id}/claim", "/triage/{item_id}/dismiss",
             "/triage/{item_id}/label", "/triage/{item_id}/reply", "/triage/{item_id}/resolve", "/users",
-            "/users/{username}/disable", "/users/{username}/password",
+            "/users/{username}/disable", "/users/{username}/enable", "/users/{username}/password",
+            "/users/{username}/role",
         ]
         form = {"active": "on", "reason": "r", "text": "t", "assignee": "root", "template": "apology",
                 "label": "complaint", "username": "root", "password": PASSWORD, "role": "admin",
