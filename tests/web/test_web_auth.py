@@ -238,7 +238,7 @@ class TestCsrf:
         posts = sorted({r.path for r in routes if isinstance(r, APIRoute) and "POST" in r.methods})
         assert posts == [
             "/account/password", "/crisis", "/follows/{decision_id}/done", "/follows/{decision_id}/skip", "/login",
-            "/logout", "/mentions/{mention_id}/flag",
+            "/logout", "/mentions/{mention_id}/flag", "/queue/posts",
             "/queue/posts/{post_id}/approve", "/queue/posts/{post_id}/cancel", "/queue/posts/{post_id}/edit",
             "/triage/{item_id}/assign", "/triage/{item_id}/claim", "/triage/{item_id}/dismiss",
             "/triage/{item_id}/label", "/triage/{item_id}/reply", "/triage/{item_id}/resolve", "/users",

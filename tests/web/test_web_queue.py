@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
@@ -13,7 +16,7 @@ from bot.crisis import held_by_crisis
 from bot.domain import PostKind
 from bot.publish.queue import enqueue_post
 from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
-from tests.web.conftest import post_form
+from tests.web.conftest import csrf_token, post_form
 
 
 def _queue(bot: App) -> dict[str, int]:
@@ -119,7 +122,7 @@ class TestPostActions:
         post = _post(bot, ids["scheduled"])
         assert (post.text, post.scheduled_at.isoformat()) == ("Sol 42: ice!", "2026-03-01T17:30:00+00:00")
         assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}",
-                                  "text, time 2026-03-01T18:30:00+01:00")]
+                                  "text, time 2026-03-01T17:30:00+00:00")]
 
     def test_edit_too_long_shows_the_validation_reason(self, bot: App, editor: TestClient) -> None:
         """Text over 280 weighted characters is refused with the reason and the post is unchanged."""
@@ -151,7 +154,7 @@ class TestPostActions:
         assert _actions(bot) == []
         post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
                   {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T13:00"})
-        assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}", "time 2026-03-01T13:00:00+01:00")]
+        assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}", "time 2026-03-01T12:00:00+00:00")]
         clock.advance(3 * 3600)  # now 15:00 UTC: the post is overdue (held, say)
         page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
                          {"text": "Sol 42: ice!", "scheduled_at": "2026-03-01T13:00"})
@@ -183,6 +186,81 @@ class TestPostActions:
         assert _post(bot, ids["scheduled"]).state == "cancelled"
         assert _actions(bot) == [("post.cancelled", f"post {ids['scheduled']}", "wrong photo")]
         assert f'data-post="{ids["scheduled"]}"' not in editor.get("/queue").text
+
+    def test_cancelled_posts_are_listed_with_who_and_why(self, bot: App, editor: TestClient) -> None:
+        """A cancelled post leaves the queue for the Cancelled list: when, who cancelled it and the reason."""
+        ids = _queue(bot)
+        page = editor.get("/queue").text
+        assert "Nothing cancelled." in page
+        assert f'data-confirm="Cancel post {ids["scheduled"]}? It will not go out."' in page
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/cancel", {"reason": "wrong photo"})
+        cancelled = page[page.index('id="cancelled"'):page.index("Dead letters")]
+        row = re.search(rf'<tr data-cancelled="{ids["scheduled"]}">(.*?)</tr>', cancelled, re.S)
+        assert row is not None
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+        assert cells == [str(ids["scheduled"]), "2026-03-01 13:00 CET", "event", "Sol 42: ice in the trench",
+                         "system", "pat", "wrong photo"]
+
+
+class TestAddPost:
+    def test_an_editor_queues_a_post_for_a_local_time(self, bot: App, editor: TestClient) -> None:
+        """The form queues a manual post by the signed-in editor at the given Paris time, audited."""
+        page = post_form(editor, "/queue/posts", {"text": "  Live from Jezero at 18:30!  ",
+                                                  "scheduled_at": "2026-03-01T18:30"})
+        with bot.session() as session:
+            [post] = session.exec(select(Post)).all()
+        assert (post.text, post.kind, post.state, post.created_by, post.scheduled_at.isoformat()) == (
+            "Live from Jezero at 18:30!", "manual", "scheduled", "pat", "2026-03-01T17:30:00+00:00")
+        assert f"Post {post.id} queued: scheduled, for 2026-03-01 18:30 CET." in page
+        assert f'data-post="{post.id}"' in page
+        assert _actions(bot) == [("post.queued", f"post {post.id}", "manual scheduled at 2026-03-01T17:30:00+00:00")]
+
+    def test_no_time_is_now_and_approval_waits(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
+        """Without a time the post is due now; the checkbox sends it to 'Waiting for approval'."""
+        page = post_form(editor, "/queue/posts", {"text": "Check with legal", "requires_approval": "true"})
+        with bot.session() as session:
+            [post] = session.exec(select(Post)).all()
+        assert (post.state, post.scheduled_at) == ("pending_approval", clock.now())
+        assert f"Post {post.id} queued: waiting for approval, for 2026-03-01 13:00 CET." in page
+
+    def test_a_long_text_can_become_a_thread(self, bot: App, editor: TestClient) -> None:
+        """With 'thread' ticked a long text is split into numbered parts, as `brandbot queue add --thread` does."""
+        text = " ".join(["Sol 42 was a long day on the crater rim."] * 10)
+        page = post_form(editor, "/queue/posts", {"text": text, "thread": "true"})
+        with bot.session() as session:
+            parts = session.exec(select(Post).order_by(col(Post.thread_index))).all()
+        assert [p.thread_size for p in parts] == [2, 2]
+        assert [p.text[-5:] for p in parts] == ["(1/2)", "(2/2)"]
+        assert f"Post {parts[0].id} (a thread of 2) queued" in page
+
+    @pytest.mark.parametrize(("form", "message"), [
+        ({"text": "é" * 150 + "字" * 70}, "290 weighted characters &gt; 280; shorten it or post a thread"),
+        ({"text": "   "}, "a post cannot be empty"),
+        ({}, "a post cannot be empty"),
+        ({"text": "Too late", "scheduled_at": "2026-03-01T12:00"}, "that time is in the past; pick a later one"),
+        ({"text": "When?", "scheduled_at": "tomorrow"}, "time must look like 2026-03-01T14:30"),
+        ({"text": "Spring forward", "scheduled_at": "2026-03-29T02:30"}, "does not exist in Europe/Paris"),
+    ])
+    def test_refused_posts_keep_the_form(self, bot: App, editor: TestClient, form: dict[str, str],
+                                         message: str) -> None:
+        """A refused post queues nothing, says why and shows the form again as it was filled in."""
+        token = csrf_token(editor, "/queue")
+        response = editor.post("/queue/posts", data={**form, "csrf_token": token, "requires_approval": "true"})
+        assert response.status_code == 400
+        assert message in response.text
+        assert "nothing was queued" in response.text
+        assert f'id="add-post-text">{html.escape(form.get("text", ""))}</textarea>' in response.text
+        assert 'name="requires_approval" value="true" checked' in response.text
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
+        assert _actions(bot) == []
+
+    def test_agents_cannot_queue_posts(self, bot: App, agent: TestClient) -> None:
+        """The form is for editors and admins: an agent gets 403 and nothing is queued."""
+        token = csrf_token(agent, "/triage")
+        assert agent.post("/queue/posts", data={"text": "hi", "csrf_token": token}).status_code == 403
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
 
 
 class TestCrisis:
