@@ -109,6 +109,20 @@ class TestChanges:
         session.refresh(post)
         assert (post.text, post.scheduled_at) == ("New text", later)
 
+    def test_edit_refuses_a_new_time_in_the_past(self, session: Session, clock: ManualClock) -> None:
+        """A time whose minute has gone by is refused; the current minute and the post's own time are not."""
+        [post] = _add(session, clock, scheduled_at=clock.now() - timedelta(hours=1))
+        with pytest.raises(ValidationError, match="that time is in the past"):
+            edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(
+                seconds=61))
+        session.rollback()
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), text="new",
+                  scheduled_at=clock.now() - timedelta(hours=1))
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(seconds=59))
+        session.commit()
+        details = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "post.edited"))]
+        assert details == ["text", f"time {(clock.now() - timedelta(seconds=59)).isoformat()}"]
+
     def test_cancel_cancels_the_whole_thread_and_only_open_posts(self, session: Session, clock: ManualClock) -> None:
         posts = enqueue_post(session, texts=["a 1/2", "b 2/2"], now=clock.now(), kind=PostKind.EVENT)
         session.commit()
@@ -129,6 +143,25 @@ class TestChanges:
         cancel_post(session, gone.id or 0, actor="ed", now=clock.now())
         session.commit()
         assert [p.text for p in list_posts(session)] == ["sooner", "later"]
+
+
+    def test_latest_outcome_first_orders_by_publication_not_schedule(self, session: Session,
+                                                                     clock: ManualClock) -> None:
+        """A post scheduled early but published late (held through a crisis) is listed first."""
+        start = clock.now()
+        [held] = _add(session, clock, text="held", scheduled_at=start)
+        [ontime] = _add(session, clock, text="on time", scheduled_at=start + timedelta(hours=1))
+        [failed] = _add(session, clock, text="failed", scheduled_at=start + timedelta(hours=2))
+        ontime.state, ontime.posted_at = PostState.POSTED.value, start + timedelta(hours=1)
+        failed.state, failed.updated_at = PostState.FAILED.value, start + timedelta(hours=2)
+        held.state, held.posted_at = PostState.POSTED.value, start + timedelta(hours=5)
+        session.add_all([held, ontime, failed])
+        session.commit()
+        done = [PostState.POSTED, PostState.FAILED]
+        assert [p.text for p in list_posts(session, states=done, latest_outcome_first=True)] == [
+            "held", "failed", "on time"]
+        assert [p.text for p in list_posts(session, states=done, newest_first=True)] == ["failed", "on time", "held"]
+        assert [p.text for p in list_posts(session, states=done, latest_outcome_first=True, limit=1)] == ["held"]
 
 
 @pytest.mark.parametrize("text", ["caf\udce9 ouvert", "nul\x00byte", "\ud800"])

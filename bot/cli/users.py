@@ -1,4 +1,4 @@
-"""`brandbot users ...`: dashboard accounts (add with a role, list, disable, set a new password)."""
+"""`brandbot users ...`: dashboard accounts (add with a role, list, disable/enable, change the role, set a password)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from bot.cli.context import emit, handled, local_time, make_app
-from bot.web.accounts import UserExistsError, UserNotFoundError, add_user, disable_user, list_users, set_password
+from bot.web.accounts import (
+    AccountStateError,
+    UserExistsError,
+    UserNotFoundError,
+    add_user,
+    disable_user,
+    enable_user,
+    list_users,
+    set_password,
+    set_role,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -21,8 +31,8 @@ PasswordStdin = Annotated[
 CLI_ACTOR = "cli"
 
 
-#: `handled()` with account errors mapped to exit codes 3 (not found) and 4 (already exists).
-users_handled = partial(handled, not_found=(UserNotFoundError,), conflict=(UserExistsError,))
+#: `handled()` with account errors mapped to exit codes 3 (not found) and 4 (name taken, or already so).
+users_handled = partial(handled, not_found=(UserNotFoundError,), conflict=(UserExistsError, AccountStateError))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -67,12 +77,38 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON array 
 
 @app.command("disable")
 def disable_cmd(name: str = typer.Argument(..., help="Username.")) -> None:
-    """Disable an account: it cannot sign in and its sessions end (exit 3 if unknown)."""
+    """Disable an account: it cannot sign in and its sessions end (exit 3 if unknown, 4 if already disabled)."""
     with users_handled():
         bot = make_app()
         with bot.session() as session:
-            disable_user(session, username=name, actor=CLI_ACTOR, now=bot.clock.now())
-        typer.echo(f"user {name} disabled")
+            user = disable_user(session, username=name, actor=CLI_ACTOR, now=bot.clock.now())
+            username = user.username
+        typer.echo(f"user {username} disabled")
+
+
+@app.command("enable")
+def enable_cmd(name: str = typer.Argument(..., help="Username.")) -> None:
+    """Let a disabled account sign in again (exit 3 if unknown, 4 if already enabled)."""
+    with users_handled():
+        bot = make_app()
+        with bot.session() as session:
+            user = enable_user(session, username=name, actor=CLI_ACTOR, now=bot.clock.now())
+            username = user.username
+        typer.echo(f"user {username} enabled")
+
+
+@app.command("role")
+def role_cmd(
+    name: str = typer.Argument(..., help="Username."),
+    role: str = typer.Option(..., "--role", help="admin, editor (PR team) or agent (customer service)."),
+) -> None:
+    """Give an account another role (exit 3 if unknown, 4 if it already has it, 2 for an unknown role)."""
+    with users_handled():
+        bot = make_app()
+        with bot.session() as session:
+            user = set_role(session, username=name, role=role, actor=CLI_ACTOR, now=bot.clock.now())
+            username, new_role = user.username, user.role
+        typer.echo(f"user {username} is now {new_role}")
 
 
 @app.command("passwd")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
@@ -48,6 +49,13 @@ def validate_text(text: str) -> str:
     if length > MAX_WEIGHTED_LENGTH:
         raise ValidationError(f"{length} weighted characters > {MAX_WEIGHTED_LENGTH}; shorten it or post a thread")
     return body
+
+
+def check_not_past(when: datetime, *, now: datetime) -> datetime:
+    """`when`, or `ValidationError` once its whole minute has gone by (forms give times to the minute)."""
+    if when + timedelta(minutes=1) <= now:
+        raise ValidationError("that time is in the past; pick a later one")
+    return when
 
 
 def enqueue_post(
@@ -142,12 +150,22 @@ def list_posts(
     states: Sequence[PostState | str] | None = None,
     limit: int = 200,
     newest_first: bool = False,
+    latest_outcome_first: bool = False,
 ) -> list[Post]:
-    """Posts in `states` (default: the open ones) in time order."""
+    """Posts in `states` (default: the open ones) in scheduled-time order (`newest_first`: reversed).
+
+    `latest_outcome_first` orders by when each post last happened instead, newest first: its
+    publication (`posted_at`), else its last change (failed, cancelled: `updated_at`). A post held
+    through a crisis and published late then comes first, whatever time it was scheduled for.
+    """
     wanted = [str(s) for s in (states or OPEN_POST_STATES)]
-    order = col(Post.scheduled_at).desc() if newest_first else col(Post.scheduled_at)
-    stmt = select(Post).where(col(Post.state).in_(wanted)).order_by(order, col(Post.id)).limit(limit)
-    return list(session.exec(stmt))
+    stmt = select(Post).where(col(Post.state).in_(wanted))
+    if latest_outcome_first:
+        stmt = stmt.order_by(func.coalesce(col(Post.posted_at), col(Post.updated_at)).desc(), col(Post.id).desc())
+    else:
+        order = col(Post.scheduled_at).desc() if newest_first else col(Post.scheduled_at)
+        stmt = stmt.order_by(order, col(Post.id))
+    return list(session.exec(stmt.limit(limit)))
 
 
 def approve_post(session: Session, post_id: int, *, actor: str, now: datetime) -> list[Post]:
@@ -179,20 +197,27 @@ def edit_post(
     text: str | None = None,
     scheduled_at: datetime | None = None,
 ) -> Post:
-    """Change the text (re-validated) and/or the time of a post that has not gone out yet."""
+    """Change the text (re-validated) and/or the time of a post that has not gone out yet.
+
+    Only what differs is changed and audited; a new time must not be in the past
+    (`check_not_past`); a text and time both as they were is a `ValidationError` (nothing written).
+    """
     post = get_post(session, post_id)
     if post.state not in OPEN_POST_STATES:
         raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be edited")
     changes = []
-    if text is not None:
-        post.text = validate_text(text)
+    if text is not None and (body := validate_text(text)) != post.text:
+        post.text = body
         changes.append("text")
-    if scheduled_at is not None:
+    if scheduled_at is not None and scheduled_at != post.scheduled_at:
+        check_not_past(scheduled_at, now=now)
         for part in _thread(session, post):
             part.scheduled_at = scheduled_at
             part.updated_at = now
             session.add(part)
         changes.append(f"time {scheduled_at.isoformat()}")
+    if not changes:
+        raise ValidationError(f"post {post_id}: nothing to change, the text and time are as they were")
     post.updated_at = now
     session.add(post)
     audit(session, at=now, actor=actor, action="post.edited", target=f"post {post_id}", detail=", ".join(changes))

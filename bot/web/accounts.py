@@ -43,6 +43,10 @@ class UserNotFoundError(AccountError):
     """No user with that name."""
 
 
+class AccountStateError(AccountError):
+    """The account is already so (disabled, enabled, that role), or the change would lock admins out."""
+
+
 class LoginFailed(AccountError):
     """Wrong username or password, or a disabled account (deliberately not told apart)."""
 
@@ -89,7 +93,16 @@ def validate_password(value: str) -> str:
 
 
 def get_user(session: Session, username: str) -> StaffUser | None:
-    return session.exec(select(StaffUser).where(col(StaffUser.username) == username)).first()
+    """The account named `username`, letter case aside (names are unique regardless of case).
+
+    An exact match wins, for databases holding names that differ only by case from before
+    `add_user` refused them.
+    """
+    exact = session.exec(select(StaffUser).where(col(StaffUser.username) == username)).first()
+    if exact is not None:
+        return exact
+    stmt = select(StaffUser).where(func.lower(col(StaffUser.username)) == username.lower()).order_by(col(StaffUser.id))
+    return session.exec(stmt).first()
 
 
 def existing_user(session: Session, username: str) -> StaffUser:
@@ -108,8 +121,10 @@ def add_user(
     name = validate_username(username)
     parsed = parse_role(role)
     validate_password(password)
-    if get_user(session, name) is not None:
-        raise UserExistsError(f"user {name!r} already exists")
+    taken = get_user(session, name)
+    if taken is not None:
+        same = "" if taken.username == name else f" as {taken.username!r} (names are not case-sensitive)"
+        raise UserExistsError(f"user {name!r} already exists{same}")
     user = StaffUser(username=name, role=parsed.value, password_hash=(hasher or PasswordHasher()).hash(password),
                      created_at=now)
     session.add(user)
@@ -123,13 +138,58 @@ def list_users(session: Session) -> list[StaffUser]:
     return list(session.exec(select(StaffUser).order_by(col(StaffUser.username))))
 
 
+def _refuse_own(user: StaffUser, *, actor: str, doing: str) -> None:
+    """`AccountStateError` if `user` is `actor` (an admin never locks themselves out; the CLI can fix the rest)."""
+    if user.username == actor:
+        raise AccountStateError(f"you cannot {doing} your own account")
+
+
 def disable_user(session: Session, *, username: str, actor: str, now: datetime) -> StaffUser:
-    """Disable an account: it can no longer sign in and its open sessions stop working."""
+    """Disable an account: it can no longer sign in and its open sessions stop working.
+
+    `AccountStateError` if it is already disabled or is `actor`'s own.
+    """
     user = existing_user(session, username)
+    if user.disabled:
+        raise AccountStateError(f"user {user.username!r} is already disabled")
+    _refuse_own(user, actor=actor, doing="disable")
     user.disabled = True
     session.add(user)
-    audit(session, at=now, actor=actor, action="user.disabled", target=f"user:{username}")
-    log.info("user.disabled", username=username, actor=actor)
+    audit(session, at=now, actor=actor, action="user.disabled", target=f"user:{user.username}")
+    log.info("user.disabled", username=user.username, actor=actor)
+    return user
+
+
+def enable_user(session: Session, *, username: str, actor: str, now: datetime) -> StaffUser:
+    """Let a disabled account sign in again (with its password as it was); `AccountStateError` if enabled."""
+    user = existing_user(session, username)
+    if not user.disabled:
+        raise AccountStateError(f"user {user.username!r} is already enabled")
+    user.disabled = False
+    session.add(user)
+    audit(session, at=now, actor=actor, action="user.enabled", target=f"user:{user.username}")
+    log.info("user.enabled", username=user.username, actor=actor)
+    return user
+
+
+def set_role(session: Session, *, username: str, role: str, actor: str, now: datetime) -> StaffUser:
+    """Give an account another role (its open sessions see it at their next request).
+
+    `ValidationError` for an unknown role; `AccountStateError` if it already has it, or if an
+    admin would demote themselves.
+    """
+    parsed = parse_role(role)
+    user = existing_user(session, username)
+    if user.role == parsed.value:
+        raise AccountStateError(f"user {user.username!r} is already {parsed.value}")
+    if user.role == Role.ADMIN.value:
+        _refuse_own(user, actor=actor, doing="demote")
+    before = user.role
+    user.role = parsed.value
+    session.add(user)
+    audit(session, at=now, actor=actor, action="user.role_changed", target=f"user:{user.username}",
+          detail=f"{before} -> {parsed.value}")
+    log.info("user.role_changed", username=user.username, before=before, role=parsed.value, actor=actor)
     return user
 
 
@@ -145,8 +205,8 @@ def set_password(
     user = existing_user(session, username)
     user.password_hash = (hasher or PasswordHasher()).hash(password)
     session.add(user)
-    audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{username}")
-    log.info("user.password_set", username=username, actor=actor)
+    audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{user.username}")
+    log.info("user.password_set", username=user.username, actor=actor)
     return user
 
 
@@ -167,7 +227,7 @@ def recent_failures(session: Session, *, username: str, ip: str, now: datetime) 
         select(func.count())
         .select_from(AuditLog)
         .where(col(AuditLog.action) == "login.failed")
-        .where(col(AuditLog.actor) == username[:100])
+        .where(func.lower(col(AuditLog.actor)) == username[:100].lower())  # sign-in ignores letter case
         .where(col(AuditLog.target) == f"ip {ip}")
         .where(col(AuditLog.at) > now - LOGIN_WINDOW)
     )
@@ -216,8 +276,8 @@ class Authenticator:
         if self.hasher.check_needs_rehash(user.password_hash):
             user.password_hash = self.hasher.hash(password)
             session.add(user)
-        audit(session, at=now, actor=name, action="login.ok", target=f"ip {ip}")
-        log.info("login.ok", username=name, ip=ip)
+        audit(session, at=now, actor=user.username, action="login.ok", target=f"ip {ip}")
+        log.info("login.ok", username=user.username, ip=ip)
         return user
 
     def change_password(

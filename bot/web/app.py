@@ -8,12 +8,13 @@ inline script and anything not served from here). Every page needs a signed-in a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import structlog
@@ -26,7 +27,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.web.accounts import Authenticator
-from bot.web.context import CsrfRefused, LoginRequired, RoleRefused, WebContext, login_url, render, wants_json
+from bot.web.context import (
+    CsrfRefused,
+    LoginRequired,
+    RoleRefused,
+    WebContext,
+    current_staff,
+    login_url,
+    render,
+    wants_json,
+)
 from bot.web.pages import account, audit, auth, follows, mentions, ops, overview, publishing, triage, users
 from bot.web.sessions import COOKIE_NAME, SessionCodec
 
@@ -133,27 +143,65 @@ def create_web_app(
         log.info("web.csrf_refused", path=request.url.path)
         if wants_json(request):
             return JSONResponse({"error": "missing or wrong CSRF token"}, status_code=403)
-        return render(request, "error.html", status=403, title="Form expired",
-                      message="This form is out of date or did not come from this site. Go back, reload and retry.")
+        return _error_page(request, 403, "Form expired",
+                           "This form is out of date or did not come from this site. Go back, reload and retry.")
 
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if wants_json(request) or not _is_page(request):
             return await http_exception_handler(request, exc)
-        return render(request, "error.html", status=exc.status_code, title=str(exc.detail), message="")
+        return _error_page(request, exc.status_code, str(exc.detail), "")
 
     @web.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
         if wants_json(request) or not _is_page(request):
             return await request_validation_exception_handler(request, exc)
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
-        return render(request, "error.html", status=422, title="Invalid input", message=problems)
+        status, title, message = describe_invalid_request(exc.errors())
+        return _error_page(request, status, title, message)
 
     web.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in ROUTE_MODULES:
         web.include_router(module.routes(ctx))
     _include_webhook(web, app)
     return web
+
+
+def describe_invalid_request(errors: Sequence[Any]) -> tuple[int, str, str]:
+    """FastAPI's validation errors as (status, title, one sentence for people).
+
+    A path part that does not parse (`/triage/abc`) is a page that does not exist (404);
+    anything else is a form or query the page cannot use (422), worded without pydantic's jargon.
+    """
+    path = [e for e in errors if e["loc"][:1] == ("path",)]
+    if path:
+        value = str(path[0].get("input", ""))[:40]
+        return 404, "Not found", f"Not a valid id: {value!r}."
+    missing = [_field(e) for e in errors if e["type"] == "missing"]
+    other = [f"{_field(e)} {_problem(e)}" for e in errors if e["type"] != "missing"]
+    sentences = ([f"The form was missing: {', '.join(missing)}."] if missing else []) + [
+        f"{problem[0].upper()}{problem[1:]}." for problem in other]
+    return 422, "Invalid input", " ".join(sentences) + " Go back and try again."
+
+
+def _field(error: Any) -> str:
+    return " ".join(str(part) for part in error["loc"][1:]).replace("_", " ") or "the request"
+
+
+def _problem(error: Any) -> str:
+    context = error.get("ctx") or {}
+    if error["type"] == "string_too_long":
+        return f"is too long (at most {context.get('max_length')} characters)"
+    if error["type"] in ("int_parsing", "int_type"):
+        return "must be a whole number"
+    return "has a value this form does not accept"
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """An error page with the signed-in header when someone is signed in (the handler's route may not have
+    looked: a 404, a refused CSRF token or a bad form end the request before the page's own checks)."""
+    with contextlib.suppress(LoginRequired):
+        current_staff(request)
+    return render(request, "error.html", status=status, title=title, message=message)
 
 
 def _is_page(request: Request) -> bool:

@@ -1,4 +1,4 @@
-"""`brandbot users add|list|disable|passwd` driven as an administrator would."""
+"""`brandbot users add|list|disable|enable|role|passwd` driven as an administrator would."""
 
 from __future__ import annotations
 
@@ -79,3 +79,32 @@ class TestUsersCli:
         with bot.session() as session:
             rows = session.exec(select(AuditLog).where(col(AuditLog.action) == "user.password_set")).all()
             assert [(r.actor, r.target) for r in rows] == [("cli", "user:ann")]
+
+    def test_enable_role_and_already_so(self, env: dict[str, str], sqlite_url: str) -> None:
+        """Disable twice: exit 4 and one audit row; enable brings the account back; role changes it (any case)."""
+        add = ["users", "add", "ann", "--role", "agent", "--password-stdin"]
+        assert runner.invoke(app, add, input="a long passphrase\n", env=env).exit_code == 0
+        taken = runner.invoke(app, ["users", "add", "ANN", "--role", "agent", "--password-stdin"],
+                              input="a long passphrase\n", env=env)
+        assert (taken.exit_code, taken.stderr) == (
+            4, "error: user 'ANN' already exists as 'ann' (names are not case-sensitive)\n")
+        assert runner.invoke(app, ["users", "disable", "ann"], env=env).exit_code == 0
+        twice = runner.invoke(app, ["users", "disable", "ann"], env=env)
+        assert (twice.exit_code, twice.stderr) == (4, "error: user 'ann' is already disabled\n")
+        enabled = runner.invoke(app, ["users", "enable", "Ann"], env=env)
+        assert (enabled.exit_code, enabled.stdout) == (0, "user ann enabled\n")
+        assert runner.invoke(app, ["users", "enable", "ann"], env=env).exit_code == 4
+        assert runner.invoke(app, ["users", "enable", "bob"], env=env).exit_code == 3
+        role = runner.invoke(app, ["users", "role", "ann", "--role", "editor"], env=env)
+        assert (role.exit_code, role.stdout) == (0, "user ann is now editor\n")
+        assert runner.invoke(app, ["users", "role", "ann", "--role", "editor"], env=env).exit_code == 4
+        assert runner.invoke(app, ["users", "role", "ann", "--role", "boss"], env=env).exit_code == 2
+        listed = json.loads(runner.invoke(app, ["users", "list", "--json"], env=env).stdout)
+        assert [(r["username"], r["role"], r["disabled"]) for r in listed] == [("ann", "editor", False)]
+        bot = App(make_settings(sqlite_url), clock=ManualClock())
+        with bot.session() as session:
+            rows = session.exec(select(AuditLog).where(col(AuditLog.action).startswith("user.")).order_by(
+                col(AuditLog.id))).all()
+        assert [(r.action, r.detail) for r in rows] == [
+            ("user.added", "role agent"), ("user.disabled", ""), ("user.enabled", ""),
+            ("user.role_changed", "agent -> editor")]

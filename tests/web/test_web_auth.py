@@ -143,6 +143,63 @@ class TestSignIn:
             sign_in(c, "sam")
             assert c.get("/triage").status_code == 200
 
+    def test_the_login_page_sends_someone_signed_in_home(self, agent: TestClient) -> None:
+        """A signed-in person opening /login lands on their home page instead of the form."""
+        response = agent.get("/login", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/triage")
+
+    def test_empty_sign_in_is_a_message_not_an_attempt(self, bot: App, client: TestClient) -> None:
+        """No username or no password: the form again with a sentence; no failed attempt is recorded."""
+        add_staff(bot, "sam", "agent")
+        token = csrf_token(client)
+        for form in ({"username": "sam"}, {"password": PASSWORD}, {"username": " ", "password": PASSWORD}):
+            response = client.post("/login", data={**form, "csrf_token": token})
+            assert response.status_code == 400
+            assert "enter your username and password" in response.text
+            assert 'name="password"' in response.text
+        assert _audit(bot, "login.failed") == []
+
+
+class TestErrorPages:
+    def test_not_found_keeps_the_signed_in_header(self, agent: TestClient, client: TestClient) -> None:
+        """A 404 page shows the header and nav to a signed-in person."""
+        page = agent.get("/no-such-page")
+        assert page.status_code == 404
+        assert '<header class="top">' in page.text
+        assert "sam <span class=\"role\">agent</span>" in page.text
+
+    def test_anonymous_not_found_has_no_header(self, client: TestClient) -> None:
+        """Without a session the same page has no header."""
+        page = client.get("/no-such-page")
+        assert page.status_code == 404
+        assert '<header class="top">' not in page.text
+
+    def test_refused_csrf_keeps_the_signed_in_header(self, editor: TestClient) -> None:
+        """The 'Form expired' page keeps the header of the signed-in person."""
+        page = editor.post("/crisis", data={"active": "on", "reason": "x", "csrf_token": "forged"})
+        assert page.status_code == 403
+        assert "Form expired" in page.text
+        assert '<header class="top">' in page.text
+
+    def test_an_id_that_is_not_a_number_is_not_found(self, agent: TestClient) -> None:
+        """/triage/abc is a 404 page saying the id is not valid, without pydantic's wording."""
+        page = agent.get("/triage/abc")
+        assert page.status_code == 404
+        assert "Not a valid id: &#39;abc&#39;." in page.text
+        assert "Input should be" not in page.text
+        assert '<header class="top">' in page.text
+
+    def test_a_form_missing_a_field_names_it(self, editor: TestClient) -> None:
+        """A form without a field the page needs answers with a sentence naming it, in the signed-in layout."""
+        token = csrf_token(editor, "/queue")
+        page = editor.post("/crisis", data={"reason": "x", "csrf_token": token})
+        assert page.status_code == 422
+        assert "The form was missing: active. Go back and try again." in page.text
+        assert "Field required" not in page.text
+        assert '<header class="top">' in page.text
+        too_long = editor.post("/crisis", data={"active": "on", "reason": "x" * 501, "csrf_token": token})
+        assert "Reason is too long (at most 500 characters). Go back and try again." in too_long.text
+
 
 class TestRoles:
     def test_agent_cannot_open_editor_or_admin_pages(self, agent: TestClient) -> None:
@@ -181,11 +238,12 @@ class TestCsrf:
         posts = sorted({r.path for r in routes if isinstance(r, APIRoute) and "POST" in r.methods})
         assert posts == [
             "/account/password", "/crisis", "/follows/{decision_id}/done", "/follows/{decision_id}/skip", "/login",
-            "/logout", "/mentions/{mention_id}/flag",
+            "/logout", "/mentions/{mention_id}/flag", "/queue/posts",
             "/queue/posts/{post_id}/approve", "/queue/posts/{post_id}/cancel", "/queue/posts/{post_id}/edit",
             "/triage/{item_id}/assign", "/triage/{item_id}/claim", "/triage/{item_id}/dismiss",
             "/triage/{item_id}/label", "/triage/{item_id}/reply", "/triage/{item_id}/resolve", "/users",
-            "/users/{username}/disable", "/users/{username}/password",
+            "/users/{username}/disable", "/users/{username}/enable", "/users/{username}/password",
+            "/users/{username}/role",
         ]
         form = {"active": "on", "reason": "r", "text": "t", "assignee": "root", "template": "apology",
                 "label": "complaint", "username": "root", "password": PASSWORD, "role": "admin",

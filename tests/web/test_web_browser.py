@@ -253,9 +253,37 @@ class TestEditor:
         expect(page.locator("#crisis-banner")).to_be_visible()
 
         page.goto("/queue")
+        questions: list[str] = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        page.locator("#crisis-off").click()
+        expect(page.locator("#crisis-banner")).to_be_visible()
+        assert questions == ["Resume posting? Every held post goes out as scheduled (overdue ones at once)."]
+        assert _states(stack, pending, later) == ["held", "held"]
+        page.once("dialog", lambda dialog: dialog.accept())
         page.locator("#crisis-off").click()
         expect(page.locator("#crisis-banner")).to_have_count(0)
         assert _states(stack, pending, later) == ["scheduled", "scheduled"]
+
+    def test_queue_a_post_then_cancel_it_after_confirming(self, page: Page, stack: Stack) -> None:
+        """The form queues a post by the signed-in editor; Cancel asks first and the post moves to Cancelled."""
+        sign_in(page, "pat")
+        page.locator("#add-post-text").fill("Rover selfie at 16:00, stay tuned")
+        page.locator("#add-post-time").fill("2026-03-01T16:00")
+        page.locator("#add-post-submit").click()
+        with stack.app.session() as session:
+            post = session.exec(select(Post).where(col(Post.text) == "Rover selfie at 16:00, stay tuned")).one()
+        assert (post.created_by, post.kind, post.state) == ("pat", "manual", "scheduled")
+        expect(page.locator(".flash-ok")).to_have_text(f"Post {post.id} queued: scheduled, for 2026-03-01 16:00 CET.")
+        row = page.locator(f'tr[data-post="{post.id}"]')
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        row.get_by_role("button", name="Cancel").click()
+        expect(row).to_be_visible()
+        assert _states(stack, post.id) == ["scheduled"]
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name="Cancel").click()
+        expect(page.locator(".flash-ok")).to_have_text(f"Post {post.id} cancelled.")
+        expect(page.locator(f'tr[data-cancelled="{post.id}"]')).to_contain_text("pat")
+        assert _states(stack, post.id) == ["cancelled"]
 
 
 def _states(stack: Stack, *post_ids: int | None) -> list[str]:
@@ -324,3 +352,29 @@ class TestMissedComplaint:
                                                        "triage queue.")
         expect(page.locator("#tweet-text")).to_have_text(MISSED)
         assert (item.severity, item.status, item.label) == ("high", "new", "complaint")
+
+
+#: The pages of the dashboard as an admin sees them (every nav entry, plus one triage item).
+NARROW_PAGES = ("/overview", "/triage", "/mentions", "/queue", "/follows", "/audit", "/users", "/account/password")
+PHONE = {"width": 390, "height": 844}
+
+
+class TestNarrowScreen:
+    def test_no_page_is_wider_than_a_phone(self, page: Page, stack: Stack) -> None:
+        """At 390 px no page scrolls sideways (tables scroll in their own box) and every nav link is on screen."""
+        item = _open_items(stack)[0]
+        page.set_viewport_size(PHONE)
+        page.goto("/login")
+        widths = {"/login": page.evaluate("() => document.documentElement.scrollWidth")}
+        sign_in(page, "root")
+        for path in (*NARROW_PAGES, f"/triage/{item.id}"):
+            page.goto(path)
+            widths[path] = page.evaluate("() => document.documentElement.scrollWidth")
+        assert {path: width for path, width in widths.items() if width > PHONE["width"]} == {}
+        page.goto("/users")
+        for link in page.locator(".top nav a").all():
+            box = link.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= PHONE["width"], link.text_content()
+        expect(page.locator(".top nav a", has_text="Users")).to_be_in_viewport()

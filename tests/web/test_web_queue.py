@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from bot.app import App
 from bot.clock import ManualClock
+from bot.crisis import held_by_crisis
 from bot.domain import PostKind
 from bot.publish.queue import enqueue_post
 from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
-from tests.web.conftest import post_form
+from tests.web.conftest import csrf_token, post_form
 
 
 def _queue(bot: App) -> dict[str, int]:
@@ -76,6 +80,24 @@ class TestQueuePage:
         assert "&lt;b&gt;x&lt;/b&gt;" in page
         assert ">gone<" not in page
 
+    def test_recently_published_lists_the_latest_publication_first(self, bot: App, editor: TestClient) -> None:
+        """A post held through a crisis and published late heads the list, even among 20 later-scheduled ones."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            for n in range(21):
+                at = now - timedelta(hours=30 - n)
+                session.add(Post(kind="event", state="posted", text=f"on time {n}", created_at=at, updated_at=at,
+                                 scheduled_at=at, posted_at=at))
+            late = now - timedelta(hours=40)
+            session.add(Post(kind="event", state="posted", text="held then posted", created_at=late,
+                             updated_at=now, scheduled_at=late, posted_at=now - timedelta(minutes=5)))
+        page = editor.get("/queue").text
+        recent = page[page.index("Recently published"):page.index("Dead letters")]
+        assert recent.count('<tr class="post') == 20
+        assert recent.index("held then posted") < recent.index("on time 20") < recent.index("on time 19")
+        assert "on time 2<" in recent
+        assert "on time 1<" not in recent
+
 
 class TestPostActions:
     def test_approve(self, bot: App, editor: TestClient) -> None:
@@ -100,7 +122,7 @@ class TestPostActions:
         post = _post(bot, ids["scheduled"])
         assert (post.text, post.scheduled_at.isoformat()) == ("Sol 42: ice!", "2026-03-01T17:30:00+00:00")
         assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}",
-                                  "text, time 2026-03-01T18:30:00+01:00")]
+                                  "text, time 2026-03-01T17:30:00+00:00")]
 
     def test_edit_too_long_shows_the_validation_reason(self, bot: App, editor: TestClient) -> None:
         """Text over 280 weighted characters is refused with the reason and the post is unchanged."""
@@ -111,6 +133,52 @@ class TestPostActions:
         bad_time = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "ok", "scheduled_at": "soon"})
         assert "time must look like 2026-03-01T14:30" in bad_time
 
+    def test_editing_the_text_keeps_the_time_to_the_second(self, bot: App, editor: TestClient) -> None:
+        """The form resubmits the time it shows (no seconds): unchanged, it is left alone and not audited."""
+        now = bot.clock.now()
+        with bot.session() as session:
+            [post] = enqueue_post(session, texts=["Sol 42"], now=now, kind=PostKind.MANUAL,
+                                  scheduled_at=now + timedelta(hours=1, seconds=37))
+        post_form(editor, f"/queue/posts/{post.id}/edit", {"text": "Sol 42!", "scheduled_at": "2026-03-01T14:00"})
+        edited = _post(bot, post.id or 0)
+        assert (edited.text, edited.scheduled_at) == ("Sol 42!", now + timedelta(hours=1, seconds=37))
+        assert _actions(bot) == [("post.edited", f"post {post.id}", "text")]
+
+    def test_a_past_time_is_refused_unless_unchanged(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
+        """A new time already gone is refused with the reason; an overdue post's own time may be sent back."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T12:59"})
+        assert "that time is in the past; pick a later one" in page
+        assert _post(bot, ids["scheduled"]).scheduled_at == clock.now() + timedelta(hours=1)
+        assert _actions(bot) == []
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                  {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T13:00"})
+        assert _actions(bot) == [("post.edited", f"post {ids['scheduled']}", "time 2026-03-01T12:00:00+00:00")]
+        clock.advance(3 * 3600)  # now 15:00 UTC: the post is overdue (held, say)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice!", "scheduled_at": "2026-03-01T13:00"})
+        assert f"Post {ids['scheduled']} saved." in page
+        assert _actions(bot)[-1] == ("post.edited", f"post {ids['scheduled']}", "text")
+
+    def test_an_edit_that_changes_nothing_says_so(self, bot: App, editor: TestClient) -> None:
+        """The same text and time back again is reported and writes no audit row."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T14:00"})
+        assert f"post {ids['scheduled']}: nothing to change, the text and time are as they were" in page
+        assert _actions(bot) == []
+
+    def test_edit_without_text_is_a_message_on_the_queue(self, bot: App, editor: TestClient) -> None:
+        """A form with no text at all comes back to the queue with the reason (not a bare 422 page)."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"scheduled_at": "2026-03-01T16:00"},
+                         page="/queue")
+        assert '<p class="flash flash-error" role="status">a post cannot be empty</p>' in page
+        assert "<h1>Publish queue</h1>" in page
+        assert _post(bot, ids["scheduled"]).text == "Sol 42: ice in the trench"
+        assert 'maxlength="5000" required>' in page
+
     def test_cancel(self, bot: App, editor: TestClient) -> None:
         """Cancelling removes the post from the queue, with an audit row."""
         ids = _queue(bot)
@@ -118,6 +186,81 @@ class TestPostActions:
         assert _post(bot, ids["scheduled"]).state == "cancelled"
         assert _actions(bot) == [("post.cancelled", f"post {ids['scheduled']}", "wrong photo")]
         assert f'data-post="{ids["scheduled"]}"' not in editor.get("/queue").text
+
+    def test_cancelled_posts_are_listed_with_who_and_why(self, bot: App, editor: TestClient) -> None:
+        """A cancelled post leaves the queue for the Cancelled list: when, who cancelled it and the reason."""
+        ids = _queue(bot)
+        page = editor.get("/queue").text
+        assert "Nothing cancelled." in page
+        assert f'data-confirm="Cancel post {ids["scheduled"]}? It will not go out."' in page
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/cancel", {"reason": "wrong photo"})
+        cancelled = page[page.index('id="cancelled"'):page.index("Dead letters")]
+        row = re.search(rf'<tr data-cancelled="{ids["scheduled"]}">(.*?)</tr>', cancelled, re.S)
+        assert row is not None
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+        assert cells == [str(ids["scheduled"]), "2026-03-01 13:00 CET", "event", "Sol 42: ice in the trench",
+                         "system", "pat", "wrong photo"]
+
+
+class TestAddPost:
+    def test_an_editor_queues_a_post_for_a_local_time(self, bot: App, editor: TestClient) -> None:
+        """The form queues a manual post by the signed-in editor at the given Paris time, audited."""
+        page = post_form(editor, "/queue/posts", {"text": "  Live from Jezero at 18:30!  ",
+                                                  "scheduled_at": "2026-03-01T18:30"})
+        with bot.session() as session:
+            [post] = session.exec(select(Post)).all()
+        assert (post.text, post.kind, post.state, post.created_by, post.scheduled_at.isoformat()) == (
+            "Live from Jezero at 18:30!", "manual", "scheduled", "pat", "2026-03-01T17:30:00+00:00")
+        assert f"Post {post.id} queued: scheduled, for 2026-03-01 18:30 CET." in page
+        assert f'data-post="{post.id}"' in page
+        assert _actions(bot) == [("post.queued", f"post {post.id}", "manual scheduled at 2026-03-01T17:30:00+00:00")]
+
+    def test_no_time_is_now_and_approval_waits(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
+        """Without a time the post is due now; the checkbox sends it to 'Waiting for approval'."""
+        page = post_form(editor, "/queue/posts", {"text": "Check with legal", "requires_approval": "true"})
+        with bot.session() as session:
+            [post] = session.exec(select(Post)).all()
+        assert (post.state, post.scheduled_at) == ("pending_approval", clock.now())
+        assert f"Post {post.id} queued: waiting for approval, for 2026-03-01 13:00 CET." in page
+
+    def test_a_long_text_can_become_a_thread(self, bot: App, editor: TestClient) -> None:
+        """With 'thread' ticked a long text is split into numbered parts, as `brandbot queue add --thread` does."""
+        text = " ".join(["Sol 42 was a long day on the crater rim."] * 10)
+        page = post_form(editor, "/queue/posts", {"text": text, "thread": "true"})
+        with bot.session() as session:
+            parts = session.exec(select(Post).order_by(col(Post.thread_index))).all()
+        assert [p.thread_size for p in parts] == [2, 2]
+        assert [p.text[-5:] for p in parts] == ["(1/2)", "(2/2)"]
+        assert f"Post {parts[0].id} (a thread of 2) queued" in page
+
+    @pytest.mark.parametrize(("form", "message"), [
+        ({"text": "é" * 150 + "字" * 70}, "290 weighted characters &gt; 280; shorten it or post a thread"),
+        ({"text": "   "}, "a post cannot be empty"),
+        ({}, "a post cannot be empty"),
+        ({"text": "Too late", "scheduled_at": "2026-03-01T12:00"}, "that time is in the past; pick a later one"),
+        ({"text": "When?", "scheduled_at": "tomorrow"}, "time must look like 2026-03-01T14:30"),
+        ({"text": "Spring forward", "scheduled_at": "2026-03-29T02:30"}, "does not exist in Europe/Paris"),
+    ])
+    def test_refused_posts_keep_the_form(self, bot: App, editor: TestClient, form: dict[str, str],
+                                         message: str) -> None:
+        """A refused post queues nothing, says why and shows the form again as it was filled in."""
+        token = csrf_token(editor, "/queue")
+        response = editor.post("/queue/posts", data={**form, "csrf_token": token, "requires_approval": "true"})
+        assert response.status_code == 400
+        assert message in response.text
+        assert "nothing was queued" in response.text
+        assert f'id="add-post-text">{html.escape(form.get("text", ""))}</textarea>' in response.text
+        assert 'name="requires_approval" value="true" checked' in response.text
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
+        assert _actions(bot) == []
+
+    def test_agents_cannot_queue_posts(self, bot: App, agent: TestClient) -> None:
+        """The form is for editors and admins: an agent gets 403 and nothing is queued."""
+        token = csrf_token(agent, "/triage")
+        assert agent.post("/queue/posts", data={"text": "hi", "csrf_token": token}).status_code == 403
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
 
 
 class TestCrisis:
@@ -134,6 +277,18 @@ class TestCrisis:
         assert _post(bot, ids["scheduled"]).state == "scheduled"
         assert 'id="crisis-banner"' not in editor.get("/queue").text
         assert [a for a, _, _ in _actions(bot)] == ["crisis.on", "crisis.off"]
+
+    def test_texts_say_staff_replies_still_go_out(self, bot: App, editor: TestClient) -> None:
+        """The card and the banner describe `held_by_crisis`: posts and follows wait, complaint replies do not."""
+        assert held_by_crisis(kind=PostKind.REPLY.value, triage_item_id=1) is False
+        off = editor.get("/queue").text
+        assert ("Turning it on holds every scheduled post and follow until it is turned off; staff replies to "
+                "complaints still go out.") in off
+        on = post_form(editor, "/crisis", {"active": "on", "reason": "outage"})
+        assert ("Queued posts are held and nothing is followed; staff replies to complaints still go out."
+                in on)
+        assert "replies are held" not in on
+        assert "post, reply and follow" not in off
 
     def test_auto_resume(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
         """A pause with auto-resume ends by itself after the given minutes."""

@@ -95,6 +95,9 @@ class TestUsersPage:
          "username: 1-64 characters of letters, digits, _ . @ -, starting with a letter or digit"),
         ({"username": "kim", "role": "boss", "password": NEW_PASSWORD},
          "role must be one of admin, editor, agent, got 'boss'"),
+        ({"role": "agent", "password": NEW_PASSWORD},
+         "username: 1-64 characters of letters, digits, _ . @ -, starting with a letter or digit"),
+        ({"username": "kim", "role": "agent"}, "password: at least 10 characters"),
     ])
     def test_refused_additions_change_nothing(self, bot: App, admin: TestClient, form: dict[str, str],
                                               message: str) -> None:
@@ -131,6 +134,67 @@ class TestUsersPage:
         assert _accounts(bot) == [("root", "admin", False)]
         assert _audit(bot, "user.disabled") == []
         assert _signed_in(admin, "/users")
+
+    def test_names_differing_only_by_case_are_one_account(self, bot: App, admin: TestClient,
+                                                          second: TestClient) -> None:
+        """'Sam' next to 'sam' is refused; 'SAM' signs in as sam, and its failures count towards sam's throttle."""
+        add_staff(bot, "sam", "agent")
+        page = post_form(admin, "/users", {"username": "Sam", "role": "admin", "password": NEW_PASSWORD},
+                         page="/users")
+        assert _flashes(page) == [("error", "user 'Sam' already exists as 'sam' (names are not case-sensitive)")]
+        assert [name for name, _, _ in _accounts(bot)] == ["root", "sam"]
+        sign_in(second, "SAM")
+        assert '<span class="who">sam <span class="role">agent</span>' in second.get("/triage").text
+        assert _audit(bot, "login.ok")[-1] == ("sam", "login.ok", "ip testclient", "")
+        second.post("/logout", data={"csrf_token": csrf_token(second, "/triage")})
+        token = csrf_token(second)
+        for name in ("Sam", "sAm", "saM", "SAM", "sam")[:LOGIN_MAX_FAILURES]:
+            second.post("/login", data={"username": name, "password": "wrong password", "csrf_token": token})
+        refused = second.post("/login", data={"username": "sam", "password": PASSWORD, "csrf_token": token})
+        assert refused.status_code == 429
+
+    def test_disabled_account_is_enabled_again(self, bot: App, admin: TestClient, second: TestClient) -> None:
+        """A disabled account gets an Enable button; enabling lets it sign in again; both are audited."""
+        add_staff(bot, "sam", "agent")
+        post_form(admin, "/users/sam/disable", page="/users")
+        again = post_form(admin, "/users/sam/disable", page="/users")
+        assert _flashes(again) == [("error", "user 'sam' is already disabled")]
+        page = admin.get("/users").text
+        assert (page.count('action="/users/sam/enable"'), page.count('action="/users/sam/disable"')) == (1, 0)
+        enabled = post_form(admin, "/users/sam/enable", page="/users")
+        assert _flashes(enabled) == [("ok", "Account sam enabled: it can sign in again.")]
+        assert ("sam", "agent", False) in _accounts(bot)
+        sign_in(second, "sam")
+        assert _signed_in(second, "/triage")
+        twice = post_form(admin, "/users/sam/enable", page="/users")
+        assert _flashes(twice) == [("error", "user 'sam' is already enabled")]
+        assert [a for _, a, _, _ in _audit(bot, "user.") if a != "user.added"] == ["user.disabled", "user.enabled"]
+
+    def test_admin_changes_a_role_and_it_applies_at_once(self, bot: App, admin: TestClient,
+                                                         second: TestClient) -> None:
+        """An agent made editor opens the queue on their next request; the change is audited with before/after."""
+        add_staff(bot, "sam", "agent")
+        sign_in(second, "sam")
+        assert second.get("/queue").status_code == 403
+        page = post_form(admin, "/users/sam/role", {"role": "editor"}, page="/users")
+        assert _flashes(page) == [("ok", "Account sam is now editor.")]
+        assert second.get("/queue").status_code == 200
+        same = post_form(admin, "/users/sam/role", {"role": "editor"}, page="/users")
+        assert _flashes(same) == [("error", "user 'sam' is already editor")]
+        bad = post_form(admin, "/users/sam/role", {"role": "boss"}, page="/users")
+        assert _flashes(bad) == [("error", "role must be one of admin, editor, agent, got 'boss'")]
+        assert _audit(bot, "user.role_changed") == [("root", "user.role_changed", "user:sam", "agent -> editor")]
+
+    def test_admin_cannot_demote_or_disable_themselves_in_any_letter_case(self, bot: App, admin: TestClient) -> None:
+        """Own account: no role form, no Disable button, and the actions are refused even as 'ROOT'."""
+        page = admin.get("/users").text
+        assert ('action="/users/root/role"' in page, 'action="/users/root/disable"' in page) == (False, False)
+        demote = post_form(admin, "/users/ROOT/role", {"role": "editor"}, page="/users")
+        disable = post_form(admin, "/users/Root/disable", page="/users")
+        assert _flashes(demote) == [("error", "you cannot demote your own account")]
+        assert _flashes(disable) == [("error", "you cannot disable your own account")]
+        assert _accounts(bot) == [("root", "admin", False)]
+        assert _audit(bot, "user.role_changed") + _audit(bot, "user.disabled") == []
 
     def test_admin_sets_a_password_and_the_old_sessions_end(self, bot: App, admin: TestClient,
                                                             second: TestClient) -> None:
@@ -178,8 +242,10 @@ class TestUsersPage:
                                         "password": NEW_PASSWORD}),
             client.post("/users/sam/disable", data={"csrf_token": token}),
             client.post("/users/sam/password", data={"csrf_token": token, "password": NEW_PASSWORD}),
+            client.post("/users/sam/role", data={"csrf_token": token, "role": "admin"}),
+            client.post("/users/sam/enable", data={"csrf_token": token}),
         ]
-        assert [r.status_code for r in posts] == [403, 403, 403]
+        assert [r.status_code for r in posts] == [403] * 5
         assert (_accounts(bot), _hash(bot, "sam")) == (before, hashed)
 
     def test_posts_without_the_csrf_token_are_refused(self, bot: App, admin: TestClient) -> None:
@@ -233,6 +299,9 @@ class TestOwnPassword:
          "the two new passwords differ; nothing was changed"),
         ({"current_password": PASSWORD, "new_password": "short", "new_password_again": "short"},
          "password: at least 10 characters; nothing was changed"),
+        ({"current_password": PASSWORD}, "password: at least 10 characters; nothing was changed"),
+        ({"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD},
+         "enter your current password; nothing was changed"),
     ])
     def test_refused_changes_change_nothing(self, bot: App, agent: TestClient, second: TestClient,
                                             form: dict[str, str], message: str) -> None:

@@ -26,13 +26,16 @@ def routes(ctx: WebContext) -> APIRouter:
     def change_password(
         request: Request,
         staff: Staff,
-        current_password: Annotated[str, Form(max_length=2048)],
-        new_password: Annotated[str, Form(max_length=2048)],
-        new_password_again: Annotated[str, Form(max_length=2048)],
+        current_password: Annotated[str, Form(max_length=2048)] = "",
+        new_password: Annotated[str, Form(max_length=2048)] = "",
+        new_password_again: Annotated[str, Form(max_length=2048)] = "",
     ) -> RedirectResponse:
         """Sign out this person's other sessions; this one is re-issued and stays signed in."""
         session = web_session(request)
         back = RedirectResponse("/account/password", status_code=303)
+        if not current_password:  # not a guess at the password: no failed attempt is recorded
+            session.flash("error", "enter your current password; nothing was changed")
+            return back
         if new_password != new_password_again:
             session.flash("error", "the two new passwords differ; nothing was changed")
             return back

@@ -12,6 +12,7 @@ from bot.store.coordination import audit
 from bot.web.accounts import LoginFailed, LoginThrottled, StaffMember
 from bot.web.context import (
     HOME_BY_ROLE,
+    LoginRequired,
     WebContext,
     check_csrf,
     current_staff,
@@ -36,16 +37,24 @@ def routes(ctx: WebContext) -> APIRouter:
         return RedirectResponse(HOME_BY_ROLE[staff.role], status_code=303)
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-        return render(request, "login.html", next=safe_next(next, ""), error=None, username="")
+    def login_form(request: Request, next: str | None = None) -> Response:
+        """The sign-in form; someone already signed in goes to their home page instead."""
+        try:
+            staff = current_staff(request)
+        except LoginRequired:
+            return render(request, "login.html", next=safe_next(next, ""), error=None, username="")
+        return RedirectResponse(HOME_BY_ROLE[staff.role], status_code=303)
 
     @router.post("/login")
     def login(
         request: Request,
-        username: Annotated[str, Form(max_length=200)],
-        password: Annotated[str, Form(max_length=2048)],
+        username: Annotated[str, Form(max_length=200)] = "",
+        password: Annotated[str, Form(max_length=2048)] = "",
         next: Annotated[str, Form(max_length=2000)] = "",
     ) -> Response:
+        if not username.strip() or not password:  # not an attempt at a password: nothing recorded
+            return render(request, "login.html", status=400, next=safe_next(next, ""),
+                          error="enter your username and password", username=username)
         session = web_session(request)
         now = get_ctx(request).now()
         failure: LoginFailed | LoginThrottled | None = None

@@ -1,7 +1,9 @@
-"""The publish queue for the PR team: approve, edit, cancel; dead letters; the crisis switch."""
+"""The publish queue for the PR team: queue a post, approve, edit, cancel; dead letters; the crisis switch."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -10,27 +12,70 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session, col, select
 
+from bot import localtime
 from bot.crisis import set_crisis
-from bot.domain import PostState, Role
-from bot.publish.queue import approve_post, cancel_post, edit_post, list_posts
-from bot.store.models import DeadLetter
+from bot.domain import PostKind, PostState, Role
+from bot.publish.queue import (
+    approve_post,
+    cancel_post,
+    check_not_past,
+    edit_post,
+    enqueue_post,
+    get_post,
+    list_posts,
+)
+from bot.render.thread import split_thread
+from bot.store.models import AuditLog, DeadLetter, Post
 from bot.web.accounts import StaffMember
-from bot.web.context import WebContext, act, check_csrf, render, require
+from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, render, require, web_session
 
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
 MAX_AUTO_RESUME_MINUTES = 7 * 24 * 60
+#: How a `datetime-local` field shows and sends a time (to the minute).
+FORM_TIME = "%Y-%m-%dT%H:%M"
 
 
 def parse_local(value: str, tz: ZoneInfo) -> datetime | None:
-    """A `datetime-local` form value (`2026-03-01T14:30`) in `tz` as an aware instant; blank is None."""
+    """A `datetime-local` form value (`2026-03-01T14:30`) in `tz` as a UTC instant; blank is None.
+
+    A wall time the clocks skip for daylight saving time is refused (`bot.localtime.parse_local`).
+    """
     value = value.strip()
     if not value:
         return None
     try:
-        naive = datetime.strptime(value, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - the zone is attached next
+        datetime.strptime(value, FORM_TIME)  # noqa: DTZ007 - only the shape is checked here
     except ValueError:
         raise ValueError(f"time must look like 2026-03-01T14:30, got {value[:40]!r}") from None
-    return naive.replace(tzinfo=tz)
+    return localtime.parse_local(value, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPostForm:
+    """What the "Queue a post" form holds (shown again, filled in, when it is refused)."""
+
+    text: str = ""
+    scheduled_at: str = ""
+    requires_approval: bool = False
+    thread: bool = False
+
+
+#: How the add form's confirmation names the state a new post landed in.
+STATE_WORDS = {
+    PostState.SCHEDULED.value: "scheduled",
+    PostState.PENDING_APPROVAL.value: "waiting for approval",
+    PostState.HELD.value: "held while crisis mode is on",
+}
+
+
+def cancelled_by(session: Session, posts: Sequence[Post]) -> dict[int, str]:
+    """Who cancelled each of `posts`, from the `post.cancelled` audit rows (a thread's row names one part)."""
+    targets = {f"post {p.id}": p for p in posts}
+    rows = session.exec(select(AuditLog).where(col(AuditLog.action) == "post.cancelled")
+                        .where(col(AuditLog.target).in_(list(targets))))
+    by_post = {targets[r.target].id: r.actor for r in rows}
+    by_thread = {p.thread_key: by_post[p.id] for p in posts if p.thread_key and p.id in by_post}
+    return {p.id: by_post.get(p.id) or by_thread.get(p.thread_key or "", "") for p in posts if p.id is not None}
 
 
 def open_dead_letters(session: Session, *, limit: int = 100) -> list[DeadLetter]:
@@ -50,15 +95,50 @@ Editor = Annotated[StaffMember, Depends(require(*EDITOR_ROLES))]
 def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter(dependencies=[Depends(check_csrf)])
 
-    @router.get("/queue", response_class=HTMLResponse)
-    def queue_page(request: Request, staff: Editor) -> HTMLResponse:
+    def queue_page_with(request: Request, *, status: int = 200, draft: NewPostForm | None = None) -> HTMLResponse:
         with ctx.app.session() as db:
             pending = list_posts(db, states=[PostState.PENDING_APPROVAL])
             upcoming = list_posts(db, states=[PostState.SCHEDULED, PostState.HELD, PostState.DRAFT])
             recent = list_posts(db, states=[PostState.POSTED, PostState.FAILED, PostState.PUBLISHING],
-                                newest_first=True, limit=20)
+                                latest_outcome_first=True, limit=20)
+            cancelled = list_posts(db, states=[PostState.CANCELLED], latest_outcome_first=True, limit=20)
+            cancellers = cancelled_by(db, cancelled)
             dead = open_dead_letters(db)
-        return render(request, "queue.html", pending=pending, upcoming=upcoming, recent=recent, dead=dead)
+        return render(request, "queue.html", status=status, pending=pending, upcoming=upcoming, recent=recent,
+                      cancelled=cancelled, cancellers=cancellers, dead=dead, draft=draft or NewPostForm())
+
+    @router.get("/queue", response_class=HTMLResponse)
+    def queue_page(request: Request, staff: Editor) -> HTMLResponse:
+        return queue_page_with(request)
+
+    @router.post("/queue/posts", response_model=None)
+    def add(
+        request: Request,
+        staff: Editor,
+        *,
+        text: Annotated[str, Form(max_length=5000)] = "",
+        scheduled_at: Annotated[str, Form(max_length=40)] = "",
+        requires_approval: Annotated[bool, Form()] = False,
+        thread: Annotated[bool, Form()] = False,
+    ) -> HTMLResponse | RedirectResponse:
+        """Queue a manual post as `brandbot queue add` does; a refusal shows the form again, filled in."""
+        draft = NewPostForm(text, scheduled_at, requires_approval, thread)
+        session = web_session(request)
+        now = ctx.now()
+        try:
+            when = parse_local(scheduled_at, ctx.app.settings.tz)
+            with ctx.app.session() as db:
+                posts = enqueue_post(db, texts=split_thread(text.strip()) if thread else [text], now=now,
+                                     kind=PostKind.MANUAL, scheduled_at=check_not_past(when, now=now) if when else None,
+                                     requires_approval=requires_approval, created_by=staff.username)
+                first, parts, state, due = posts[0].id, len(posts), posts[0].state, posts[0].scheduled_at
+        except ACTION_ERRORS as exc:
+            session.flash("error", f"{exc}; nothing was queued")
+            return queue_page_with(request, status=400, draft=draft)
+        ctx.app.notify_queued()
+        what = f"Post {first}" + (f" (a thread of {parts})" if parts > 1 else "")
+        session.flash("ok", f"{what} queued: {STATE_WORDS.get(state, state)}, for {ctx.local(due)}.")
+        return RedirectResponse("/queue", status_code=303)
 
     @router.post("/queue/posts/{post_id}/approve")
     def approve(request: Request, post_id: int, staff: Editor) -> RedirectResponse:
@@ -70,11 +150,15 @@ def routes(ctx: WebContext) -> APIRouter:
         request: Request,
         post_id: int,
         staff: Editor,
-        text: Annotated[str, Form(max_length=5000)],
+        text: Annotated[str, Form(max_length=5000)] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
     ) -> RedirectResponse:
+        """The form sends both fields back; the time counts as changed only if it differs to the minute."""
+
         def action(db: Session, now: datetime) -> object:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
+            if when is not None and scheduled_at.strip() == ctx.local(get_post(db, post_id).scheduled_at, FORM_TIME):
+                when = None  # the time shown in the form, unchanged: keep the stored one (and its seconds)
             return edit_post(db, post_id, actor=staff.username, now=now, text=text, scheduled_at=when)
 
         return act(request, back="/queue", done=f"Post {post_id} saved.", action=action)

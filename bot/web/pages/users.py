@@ -1,4 +1,4 @@
-"""Staff accounts for admins: list, add, disable, set a new password (the web side of `brandbot users`)."""
+"""Staff accounts for admins: list, add, disable/enable, change role, set a password (`brandbot users` on the web)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
 from bot.domain import Role
-from bot.web.accounts import StaffMember, add_user, disable_user, list_users, set_password
+from bot.web.accounts import (
+    StaffMember,
+    add_user,
+    disable_user,
+    enable_user,
+    list_users,
+    set_password,
+    set_role,
+)
 from bot.web.context import WebContext, act, check_csrf, render, require, stay_signed_in
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -30,9 +38,9 @@ def routes(ctx: WebContext) -> APIRouter:
     def add(
         request: Request,
         staff: Admin,
-        username: Annotated[str, Form(max_length=200)],
-        role: Annotated[str, Form(max_length=20)],
-        password: Annotated[str, Form(max_length=2048)],
+        username: Annotated[str, Form(max_length=200)] = "",
+        role: Annotated[str, Form(max_length=20)] = "",
+        password: Annotated[str, Form(max_length=2048)] = "",
     ) -> RedirectResponse:
         return act(request, back="/users", done=f"Account {username.strip()} added as {role.strip().lower()}.",
                    action=lambda db, now: add_user(db, username=username, role=role, password=password,
@@ -40,17 +48,23 @@ def routes(ctx: WebContext) -> APIRouter:
 
     @router.post("/{username}/disable")
     def disable(request: Request, username: str, staff: Admin) -> RedirectResponse:
-        def action(db: Session, now: datetime) -> object:
-            if username == staff.username:
-                raise ValueError("you cannot disable your own account")
-            return disable_user(db, username=username, actor=staff.username, now=now)
-
         return act(request, back="/users", done=f"Account {username} disabled: it is signed out everywhere.",
-                   action=action)
+                   action=lambda db, now: disable_user(db, username=username, actor=staff.username, now=now))
+
+    @router.post("/{username}/enable")
+    def enable(request: Request, username: str, staff: Admin) -> RedirectResponse:
+        return act(request, back="/users", done=f"Account {username} enabled: it can sign in again.",
+                   action=lambda db, now: enable_user(db, username=username, actor=staff.username, now=now))
+
+    @router.post("/{username}/role")
+    def change_role(request: Request, username: str, staff: Admin,
+                    role: Annotated[str, Form(max_length=20)] = "") -> RedirectResponse:
+        return act(request, back="/users", done=f"Account {username} is now {role.strip().lower()}.",
+                   action=lambda db, now: set_role(db, username=username, role=role, actor=staff.username, now=now))
 
     @router.post("/{username}/password")
     def new_password(request: Request, username: str, staff: Admin,
-                     password: Annotated[str, Form(max_length=2048)]) -> RedirectResponse:
+                     password: Annotated[str, Form(max_length=2048)] = "") -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             user = set_password(db, username=username, password=password, actor=staff.username, now=now,
                                 hasher=ctx.authenticator.hasher)

@@ -43,8 +43,18 @@ function startPreview(select) {
   });
 }
 
+// Ask before a one-click action that cannot be undone from here (the question is the form's data-confirm).
+function confirmBeforeSubmit(form) {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-refresh]").forEach(startRefresh);
+  document.querySelectorAll("form[data-confirm]").forEach(confirmBeforeSubmit);
   const select = document.getElementById("reply-template");
   if (select) {
     startPreview(select);
