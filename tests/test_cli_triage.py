@@ -129,6 +129,17 @@ class TestTriageReplyCli:
         code, out, _ = _invoke(env, "history", low, "--json")
         assert (code, json.loads(out)[-1]["detail"]) == (0, "(override: claimed by alice)")
 
+    def test_assign_someone_elses_item_needs_override(self, env: dict[str, str], seeded: list[int]) -> None:
+        """kim cannot take alice's item with `triage assign` (exit 4); a supervisor with --override can."""
+        item = str(seeded[0])
+        assert _invoke(env, "claim", item, "--as", "alice")[0] == 0
+        assert _invoke(env, "assign", item, "--to", "kim", "--as", "kim") == (
+            4, "", f"error: triage item {item} is claimed by alice\n")
+        assert _invoke(env, "assign", item, "--to", "kim", "--as", "lead", "--override") == (
+            0, f"item {item} assigned to kim\n", "")
+        code, out, _ = _invoke(env, "history", item, "--json")
+        assert (code, json.loads(out)[-1]["detail"]) == (0, "to kim (override: claimed by alice)")
+
     def test_list_shows_a_failed_reply(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
         """A cancelled reply puts the item back to claimed; list and --json show the reply post's state."""
         item = seeded[0]

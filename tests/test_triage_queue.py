@@ -157,6 +157,56 @@ class TestCloseAndLabel:
                                                       "dismissed": 0}
 
 
+class TestAssign:
+    def test_taking_a_colleagues_item_needs_override(self, engine: Engine, clock: ManualClock) -> None:
+        """sam cannot assign kim's item (even to himself); with override it moves, noted on the history."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+        with session_scope(engine) as session, pytest.raises(TriageConflictError) as exc:
+            queue.assign(session, item_id=item_id, assignee="sam", actor="sam", now=clock.now())
+        assert str(exc.value) == f"triage item {item_id} is claimed by kim"
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).assignee == "kim"
+        with session_scope(engine) as session:
+            item = queue.assign(session, item_id=item_id, assignee="sam", actor="lead", now=clock.now(), override=True)
+            assert (item.status, item.assignee) == ("claimed", "sam")
+        with Session(engine) as session:
+            assert [(a.actor, a.action, a.detail) for a in queue.history(session, item_id)][-1] == (
+                "lead", "assigned", "to sam (override: claimed by kim)")
+
+    def test_the_holder_may_hand_an_item_on(self, engine: Engine, clock: ManualClock) -> None:
+        """kim, who holds the item, gives it to sam without any override; no override note."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+            queue.assign(session, item_id=item_id, assignee="sam", actor="kim", now=clock.now())
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).assignee == "sam"
+            assert queue.history(session, item_id)[-1].detail == "to sam"
+
+    def test_closed_items_cannot_be_assigned_even_with_override(self, engine: Engine, clock: ManualClock) -> None:
+        """A resolved item stays resolved and unassigned."""
+        (item_id,) = _items(engine, clock, ["low"])
+        with session_scope(engine) as session:
+            queue.resolve(session, item_id=item_id, actor="sam", now=clock.now())
+        with session_scope(engine) as session, pytest.raises(TriageConflictError, match="is resolved"):
+            queue.assign(session, item_id=item_id, assignee="kim", actor="lead", now=clock.now(), override=True)
+
+    def test_may_change_holder(self, engine: Engine, clock: ManualClock) -> None:
+        """Nobody's item: anyone; kim's item: kim or a supervisor only."""
+        (item_id,) = _items(engine, clock, ["low"])
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert queue.may_change_holder(item, "sam", supervisor=False) is True
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert [queue.may_change_holder(item, who, supervisor=sup) for who, sup in
+                    (("sam", False), ("kim", False), ("lead", True))] == [False, True, True]
+
+
 def _reply(engine: Engine, clock: ManualClock, item_id: int, actor: str = "sam", *, text: str = "so sorry",
            follow_up: bool = False) -> int:
     with session_scope(engine) as session:

@@ -108,12 +108,15 @@ def claim_cmd(item_id: int = typer.Argument(..., help="Triage item id."), actor:
 
 @app.command("assign")
 def assign_cmd(item_id: int = typer.Argument(...), to: str = typer.Option(..., "--to", help="New assignee."),
-               actor: str = ACTOR) -> None:
-    """Give an open item to someone."""
+               actor: str = ACTOR,
+               override: bool = typer.Option(False, "--override",
+                                             help="Take the item from someone else who holds it (supervisors; "
+                                                  "noted on the history).")) -> None:
+    """Give an open item nobody holds, or one you hold, to someone; exit 4 if someone else holds it."""
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
-            queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now())
+            queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now(), override=override)
         typer.echo(f"item {item_id} assigned to {to}")
 
 

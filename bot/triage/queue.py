@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
@@ -100,21 +100,54 @@ def claim(session: Session, *, item_id: int, actor: str, now: datetime) -> Triag
     raise TriageConflictError(f"triage item {item_id} is {item.status}")
 
 
-def assign(session: Session, *, item_id: int, assignee: str, actor: str, now: datetime) -> TriageItem:
-    """Give an open item to `assignee` (a NEW item becomes CLAIMED); a supervisor's override."""
-    item = get_item(session, item_id)
-    status = TriageStatus.CLAIMED.value if item.status == TriageStatus.NEW.value else item.status
-    result = session.execute(
+def assign(
+    session: Session, *, item_id: int, assignee: str, actor: str, now: datetime, override: bool = False,
+) -> TriageItem:
+    """Give an open item to `assignee` (a NEW item becomes CLAIMED).
+
+    Anyone may give away an item nobody holds or one they hold themselves; taking an item from
+    the colleague who holds it is a supervisor's override (`override`, noted on the history).
+    Raises `TriageConflictError` when someone else holds it (without `override`) or it is closed.
+    """
+    before = get_item(session, item_id)
+    holder = _holder(before)  # read now: the update below refreshes `before` in place
+    status = TriageStatus.CLAIMED.value if before.status == TriageStatus.NEW.value else before.status
+    stmt = (
         update(TriageItem)
         .where(col(TriageItem.id) == item_id)
         .where(col(TriageItem.status).in_(_OPEN))
         .values(assignee=assignee, status=status, updated_at=now)
     )
+    if not override:
+        stmt = stmt.where(_free_or_held_by(actor))
+    result = session.execute(stmt)
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        if item.status in _OPEN:
+            raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
         raise TriageConflictError(f"triage item {item_id} is {item.status}")
-    record(session, item, actor=actor, action="assigned", detail=f"to {assignee}", now=now)
+    detail = f"to {assignee}"
+    if holder is not None and holder != actor:
+        detail += f" (override: claimed by {holder})"
+    record(session, item, actor=actor, action="assigned", detail=detail, now=now)
     return item
+
+
+def _free_or_held_by(actor: str) -> ColumnElement[bool]:
+    """SQL condition: the item is NEW, held by nobody, or held by `actor` (what a non-supervisor may change)."""
+    return or_(col(TriageItem.status) == TriageStatus.NEW.value, col(TriageItem.assignee).is_(None),
+               col(TriageItem.assignee) == actor)
+
+
+def _holder(item: TriageItem) -> str | None:
+    """Who holds the item (None while it is NEW)."""
+    return item.assignee if item.status != TriageStatus.NEW.value else None
+
+
+def may_change_holder(item: TriageItem, actor: str, *, supervisor: bool) -> bool:
+    """Whether `actor` may assign or close the open `item` (nobody or `actor` holds it, or a supervisor)."""
+    holder = _holder(item)
+    return supervisor or holder is None or holder == actor
 
 
 def _hold_for(session: Session, item_id: int, *, actor: str, now: datetime) -> TriageItem:
@@ -228,15 +261,14 @@ def _close(
         .values(status=status.value, resolved_at=now, updated_at=now)
     )
     if not override:
-        stmt = stmt.where(or_(col(TriageItem.status) == TriageStatus.NEW.value, col(TriageItem.assignee).is_(None),
-                              col(TriageItem.assignee) == actor))
+        stmt = stmt.where(_free_or_held_by(actor))
     result = session.execute(stmt)
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if item.status in _OPEN:
             raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
         raise TriageConflictError(f"triage item {item_id} is already {item.status}")
-    holder = before.assignee if before.status != TriageStatus.NEW.value else None
+    holder = _holder(before)
     if holder is not None and holder != actor:
         note = f"{note} (override: claimed by {holder})".strip()
     record(session, item, actor=actor, action=status.value, detail=note, now=now)

@@ -253,6 +253,44 @@ class TestCloseOnTheWeb:
         with bot.session() as session:
             assert queue.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
 
+    def test_an_agent_cannot_take_over_a_colleagues_item_by_assigning_it(self, bot: App, client: TestClient) -> None:
+        """root holds the item: sam sees no Assign form, a forged assign is refused and Dismiss still is."""
+        from bot.triage import queue
+        from tests.web.conftest import sign_in
+
+        ids = _seed(bot)
+        add_staff(bot, "sam", "agent")
+        add_staff(bot, "root", "admin")
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="root", now=bot.clock.now())
+        sign_in(client, "sam")
+        detail = client.get(f"/triage/{ids['102']}").text
+        assert 'id="assign-form"' not in detail
+        assert "root holds this item: only they or an admin can reassign or close it." in detail
+        page = post_form(client, f"/triage/{ids['102']}/assign", {"assignee": "sam"}, page="/triage")
+        assert f"triage item {ids['102']} is claimed by root" in page
+        post_form(client, f"/triage/{ids['102']}/dismiss", page="/triage")
+        assert (_item(bot, ids["102"]).status, _item(bot, ids["102"]).assignee) == ("claimed", "root")
+        assert 'id="assign-form"' in client.get(f"/triage/{ids['103']}").text
+
+    def test_an_admin_reassigns_a_colleagues_item(self, bot: App, client: TestClient) -> None:
+        """kim holds the item: root sees the Assign form and gives it to sam, noted as an override."""
+        from bot.triage import queue
+        from tests.web.conftest import sign_in
+
+        ids = _seed(bot)
+        add_staff(bot, "kim", "agent")
+        add_staff(bot, "sam", "agent")
+        add_staff(bot, "root", "admin")
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        sign_in(client, "root")
+        assert 'id="assign-form"' in client.get(f"/triage/{ids['102']}").text
+        post_form(client, f"/triage/{ids['102']}/assign", {"assignee": "sam"}, page="/triage")
+        assert _item(bot, ids["102"]).assignee == "sam"
+        with bot.session() as session:
+            assert queue.history(session, ids["102"])[-1].detail == "to sam (override: claimed by kim)"
+
     def test_the_list_says_how_many_it_left_out(self, bot: App, agent: TestClient) -> None:
         """Over 200 open items the list shows the 200 most urgent and says how many there are."""
         _seed(bot)

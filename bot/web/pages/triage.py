@@ -126,7 +126,8 @@ def routes(ctx: WebContext) -> APIRouter:
         names, problem = reply_names(ctx)
         chosen = template if template in names else (names[0] if names else None)
         preview = _preview(ctx, row, chosen, staff.username) if chosen else None
-        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees,
+        can_assign = queue.may_change_holder(row.item, staff.username, supervisor=staff.has(Role.ADMIN))
+        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees, can_assign=can_assign,
                       templates=names, chosen=chosen, preview=preview, template_problem=problem,
                       closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH)
 
@@ -157,7 +158,8 @@ def routes(ctx: WebContext) -> APIRouter:
         def action(db: Session, now: datetime) -> object:
             if assignee not in active_usernames(db, TRIAGE_ROLES):
                 raise ValueError(f"{assignee!r} is not an active agent or admin")
-            return queue.assign(db, item_id=item_id, assignee=assignee, actor=staff.username, now=now)
+            return queue.assign(db, item_id=item_id, assignee=assignee, actor=staff.username, now=now,
+                                override=staff.has(Role.ADMIN))
 
         return act(request, back=back(item_id), done=f"Item {item_id} assigned to {assignee}.", action=action)
 
