@@ -11,6 +11,7 @@ from bot.domain import FollowStatus
 from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, act, check_csrf, current_staff, render
+from bot.web.ids import RowId
 
 RECENTLY_DONE = 50
 
@@ -30,13 +31,13 @@ def routes(ctx: WebContext) -> APIRouter:
         return render(request, "follows.html", waiting=waiting, done=done)
 
     @router.post("/{decision_id}/done")
-    def mark_done(request: Request, decision_id: int, staff: Staff) -> RedirectResponse:
+    def mark_done(request: Request, decision_id: RowId, staff: Staff) -> RedirectResponse:
         return act(request, back="/follows", done="Marked as followed.",
                    action=lambda db, now: mark_manual_done(db, decision_id=decision_id, actor=staff.username, now=now))
 
     @router.post("/{decision_id}/skip")
     def skip(
-        request: Request, decision_id: int, staff: Staff, reason: Annotated[str, Form(max_length=500)] = ""
+        request: Request, decision_id: RowId, staff: Staff, reason: Annotated[str, Form(max_length=500)] = ""
     ) -> RedirectResponse:
         return act(request, back="/follows", done="Skipped: taken off the list without following.",
                    action=lambda db, now: mark_manual_skipped(db, decision_id=decision_id, actor=staff.username,

@@ -20,6 +20,7 @@ from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, render, require
+from bot.web.ids import RowId
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
@@ -113,7 +114,7 @@ def routes(ctx: WebContext) -> APIRouter:
         return render(request, "_triage_items.html", fragment=True, rows=rows, total=total, list_status=wanted)
 
     @router.get("/{item_id}", response_class=HTMLResponse)
-    def triage_detail(request: Request, item_id: int, staff: Agent, template: str | None = None) -> HTMLResponse:
+    def triage_detail(request: Request, item_id: RowId, staff: Agent, template: str | None = None) -> HTMLResponse:
         with ctx.app.session() as db:
             item = db.get(TriageItem, item_id)
             rows = triage_rows(db, [item], now=ctx.now()) if item is not None else []
@@ -132,7 +133,7 @@ def routes(ctx: WebContext) -> APIRouter:
                       closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH)
 
     @router.get("/{item_id}/preview")
-    def triage_preview(item_id: int, template: str, staff: Agent) -> JSONResponse:
+    def triage_preview(item_id: RowId, template: str, staff: Agent) -> JSONResponse:
         """The reply `template` would send for this item, with its weighted length (JSON for the page script)."""
         with ctx.app.session() as db:
             item = db.get(TriageItem, item_id)
@@ -148,12 +149,12 @@ def routes(ctx: WebContext) -> APIRouter:
         return f"/triage/{item_id}"
 
     @router.post("/{item_id}/claim")
-    def claim(request: Request, item_id: int, staff: Agent) -> RedirectResponse:
+    def claim(request: Request, item_id: RowId, staff: Agent) -> RedirectResponse:
         return act(request, back=back(item_id), done=f"Item {item_id} is yours.",
                    action=lambda db, now: queue.claim(db, item_id=item_id, actor=staff.username, now=now))
 
     @router.post("/{item_id}/assign")
-    def assign(request: Request, item_id: int, staff: Agent,
+    def assign(request: Request, item_id: RowId, staff: Agent,
                assignee: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             if assignee not in active_usernames(db, TRIAGE_ROLES):
@@ -164,7 +165,7 @@ def routes(ctx: WebContext) -> APIRouter:
         return act(request, back=back(item_id), done=f"Item {item_id} assigned to {assignee}.", action=action)
 
     @router.post("/{item_id}/reply")
-    def reply(request: Request, item_id: int, staff: Agent,
+    def reply(request: Request, item_id: RowId, staff: Agent,
               template: Annotated[str, Form(max_length=100)],
               follow_up: Annotated[bool, Form()] = False) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
@@ -177,21 +178,21 @@ def routes(ctx: WebContext) -> APIRouter:
         return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
 
     @router.post("/{item_id}/resolve")
-    def resolve(request: Request, item_id: int, staff: Agent,
+    def resolve(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
         return act(request, back="/triage", done=f"Item {item_id} resolved.",
                    action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/dismiss")
-    def dismiss(request: Request, item_id: int, staff: Agent,
+    def dismiss(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
         return act(request, back="/triage", done=f"Item {item_id} dismissed.",
                    action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/label")
-    def label(request: Request, item_id: int, staff: Agent,
+    def label(request: Request, item_id: RowId, staff: Agent,
               label: Annotated[str, Form(max_length=30)]) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             queue.get_item(db, item_id)
