@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
@@ -12,6 +14,7 @@ from bot.clock import ManualClock
 from bot.store.models import AuditLog, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import weighted_length
 from bot.triage.routing import NewComplaint, open_triage_items
+from bot.web.pages.triage import sla_phrase
 from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
@@ -59,6 +62,26 @@ class TestTriageList:
         assert page.count("SLA breached") == 1
         assert "1 min late" in page
 
+    def test_lateness_stops_growing_once_answered(self, bot: App, agent: TestClient, clock: ManualClock) -> None:
+        """Answered 1 min after its SLA then resolved: still "answered 1 min late" 100 minutes on, list and page."""
+        from bot.triage import queue
+
+        ids = _seed(bot)
+        critical = ids["102"]
+        with bot.session() as session:
+            item = queue.get_item(session, critical)
+            item.first_response_at = item.sla_due_at + timedelta(minutes=1)
+            item.status = "replied"
+            session.add(item)
+        clock.advance(17 * 60)
+        with bot.session() as session:
+            queue.resolve(session, item_id=critical, actor="sam", now=clock.now())
+        clock.advance(100 * 60)
+        listed = agent.get("/triage/items?status=resolved").text
+        assert "SLA breached</span><br>answered 1 min late" in listed
+        assert " late" not in listed.replace("answered 1 min late", "")
+        assert '(<span id="item-sla">answered 1 min late</span>)' in agent.get(f"/triage/{critical}").text
+
     def test_fragment_is_the_list_alone(self, bot: App, agent: TestClient) -> None:
         """The refresh URL answers the list without the page around it."""
         ids = _seed(bot)
@@ -73,6 +96,33 @@ class TestTriageList:
         post_form(agent, f"/triage/{ids['101']}/resolve", page="/triage")
         assert f'data-item="{ids["101"]}"' not in agent.get("/triage").text
         assert f'data-item="{ids["101"]}"' in agent.get("/triage?status=resolved").text
+
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _item_due_at_t0(status: str, first_response_at: datetime | None) -> TriageItem:
+    return TriageItem(id=1, mention_id="1", author_id="7", severity="high", severity_rank=1, score=0.9, status=status,
+                      sla_due_at=T0, first_response_at=first_response_at, created_at=T0 - timedelta(hours=1),
+                      updated_at=T0)
+
+
+class TestSlaPhrase:
+    @pytest.mark.parametrize(("status", "answered", "now", "expected"), [
+        ("claimed", None, T0 - timedelta(minutes=12, seconds=30), "12 min left"),
+        ("claimed", None, T0 + timedelta(seconds=20), "1 min late"),
+        ("new", None, T0 + timedelta(minutes=99), "1 h 39 min late"),
+        ("replied", T0 - timedelta(minutes=3), T0 + timedelta(hours=5), "answered in time"),
+        ("replied", T0, T0 + timedelta(hours=5), "answered in time"),
+        ("resolved", T0 + timedelta(minutes=1), T0 + timedelta(minutes=100), "answered 1 min late"),
+        ("resolved", T0 + timedelta(minutes=1), T0 + timedelta(days=3), "answered 1 min late"),
+        ("dismissed", None, T0 + timedelta(hours=2), ""),
+    ])
+    def test_answered_items_are_measured_at_their_first_response(
+        self, status: str, answered: datetime | None, now: datetime, expected: str
+    ) -> None:
+        """Once answered the phrase is fixed at the first response; only unanswered open items count against now."""
+        assert sla_phrase(_item_due_at_t0(status, answered), now=now) == expected
 
 
 class TestTriageActions:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -19,7 +19,7 @@ from bot.triage import queue
 from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
-from bot.web.context import WebContext, act, check_csrf, render, require
+from bot.web.context import WebContext, act, check_csrf, duration, render, require
 from bot.web.ids import RowId
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
@@ -39,7 +39,7 @@ class TriageRow:
     followers: int | None
     reasons: tuple[str, ...]
     breached: bool
-    minutes_left: int
+    sla: str  # `sla_phrase`: "12 min left", "1 h 05 min late", "answered in time", "answered 1 min late" or ""
     summoned: bool
     reply: Post | None = None  # the newest reply post (any state)
 
@@ -53,6 +53,29 @@ def _latest_replies(session: Session, item_ids: list[int]) -> dict[int, Post]:
     stmt = (select(Post).where(col(Post.triage_item_id).in_(item_ids)).where(col(Post.thread_index) == 0)
             .order_by(col(Post.id)))
     return {p.triage_item_id: p for p in session.exec(stmt) if p.triage_item_id is not None}
+
+
+def _whole_minutes(delta: timedelta) -> int:
+    """A time span in minutes, any part of a minute counting as one (so 20 s late is "1 min late")."""
+    return -int(-delta.total_seconds() // 60)
+
+
+def sla_phrase(item: TriageItem, *, now: datetime) -> str:
+    """Where the item stands against its first-response SLA (`bot.triage.sla`), in words.
+
+    Answered: met or missed when the first reply went out, fixed from then on ("answered in time",
+    "answered 1 min late"). Unanswered and open: the time left until `sla_due_at`, or how late it
+    is now. Closed without an answer: "" (nothing is running).
+    """
+    if item.first_response_at is not None:
+        if item.first_response_at <= item.sla_due_at:
+            return "answered in time"
+        return f"answered {duration(_whole_minutes(item.first_response_at - item.sla_due_at))} late"
+    if item.status not in OPEN_STATUSES:
+        return ""
+    if item.sla_due_at < now:
+        return f"{duration(_whole_minutes(now - item.sla_due_at))} late"
+    return f"{duration(int((item.sla_due_at - now).total_seconds() // 60))} left"
 
 
 def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> list[TriageRow]:
@@ -74,7 +97,7 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
             followers=author.followers_count if author else None,
             reasons=tuple(verdict.reasons) if verdict else (),
             breached=queue.is_sla_breached(item, now=now),
-            minutes_left=int((item.sla_due_at - now).total_seconds() // 60),
+            sla=sla_phrase(item, now=now),
             summoned=mention.summoned if mention else False,
             reply=replies.get(item.id or 0),
         ))
