@@ -219,7 +219,9 @@ class TestTriageActions:
     def test_unknown_item(self, agent: TestClient) -> None:
         """An unknown item is a 404 page, and an action on it a message."""
         assert agent.get("/triage/999").status_code == 404
-        assert "no triage item 999" in post_form(agent, "/triage/999/resolve", page="/triage")
+        token = csrf_token(agent, "/triage")
+        response = agent.post("/triage/999/resolve", data={"csrf_token": token})
+        assert (response.status_code, "no triage item 999" in response.text) == (404, True)
 
     def test_csrf_token_is_the_sessions(self, agent: TestClient) -> None:
         """The token on the triage page is the one the login page showed after sign-in (one per session)."""
@@ -302,6 +304,25 @@ class TestCloseOnTheWeb:
         assert _item(bot, ids["102"]).status == "resolved"
         with bot.session() as session:
             assert queue.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
+
+    @pytest.mark.parametrize("action", ["resolve", "dismiss"])
+    def test_a_refused_close_stays_on_the_item_and_a_done_one_goes_to_the_list(
+        self, bot: App, agent: TestClient, action: str
+    ) -> None:
+        """sam closing kim's item lands back on the item page with the reason; closing his own goes to /triage."""
+        from bot.triage import queue
+
+        ids = _seed(bot)
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        token = csrf_token(agent, "/triage")
+        refused = agent.post(f"/triage/{ids['102']}/{action}", data={"csrf_token": token}, follow_redirects=False)
+        assert (refused.status_code, refused.headers["location"]) == (303, f"/triage/{ids['102']}")
+        page = agent.get(refused.headers["location"]).text
+        assert f"triage item {ids['102']} is claimed by kim" in page
+        assert f"<h1>Complaint {ids['102']}" in page
+        done = agent.post(f"/triage/{ids['103']}/{action}", data={"csrf_token": token}, follow_redirects=False)
+        assert (done.status_code, done.headers["location"]) == (303, "/triage")
 
     def test_an_agent_cannot_take_over_a_colleagues_item_by_assigning_it(self, bot: App, client: TestClient) -> None:
         """root holds the item: sam sees no Assign form, a forged assign is refused and Dismiss still is."""

@@ -171,6 +171,10 @@ def routes(ctx: WebContext) -> APIRouter:
     def back(item_id: int) -> str:
         return f"/triage/{item_id}"
 
+    def to_list(_closed: object) -> str:
+        """Where a successful close goes: the item is done with, back to the list (a refusal stays on the item)."""
+        return "/triage"
+
     @router.post("/{item_id}/claim")
     def claim(request: Request, item_id: RowId, staff: Agent) -> RedirectResponse:
         return act(request, back=back(item_id), done=f"Item {item_id} is yours.",
@@ -203,14 +207,14 @@ def routes(ctx: WebContext) -> APIRouter:
     @router.post("/{item_id}/resolve")
     def resolve(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
-        return act(request, back="/triage", done=f"Item {item_id} resolved.",
+        return act(request, back=back(item_id), then=to_list, done=f"Item {item_id} resolved.",
                    action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/dismiss")
     def dismiss(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
-        return act(request, back="/triage", done=f"Item {item_id} dismissed.",
+        return act(request, back=back(item_id), then=to_list, done=f"Item {item_id} dismissed.",
                    action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
