@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 
 from bot.clock import ManualClock
 from bot.domain import PostState, TriageStatus
+from bot.errors import ValidationError
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Mention, Post, TrainingLabel, TriageAction
 from bot.triage import queue
-from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.routing import NewComplaint, open_triage_items
 
 
@@ -246,10 +247,11 @@ class TestReplyOnce:
         (item_id,) = _items(engine, clock, ["high"])
         first = _reply(engine, clock, item_id)
         _set_post_state(engine, first, PostState.POSTED)
-        with pytest.raises(TriageConflictError) as exc:
+        with pytest.raises(AlreadyAnsweredError) as exc:
             _reply(engine, clock, item_id, text="more")
         assert str(exc.value) == (f"triage item {item_id} was already answered by reply post {first} (posted); "
-                                  "send a deliberate follow-up with --follow-up")
+                                  "another reply must be sent as a follow-up")
+        assert (exc.value.item_id, exc.value.post_id) == (item_id, first)
         second = _reply(engine, clock, item_id, text="more", follow_up=True)
         _set_post_state(engine, second, PostState.FAILED)
         third = _reply(engine, clock, item_id, text="more, again", follow_up=True)
@@ -258,6 +260,30 @@ class TestReplyOnce:
             assert [a.detail for a in queue.history(session, item_id) if a.action == "replied"] == [
                 f"post {first} custom text", f"post {second} custom text (follow-up)",
                 f"post {third} custom text (follow-up)"]
+
+    @pytest.mark.parametrize(("text", "reason"), [
+        ("   ", "the reply is empty"),
+        ("x" * 281, "the reply is 281 weighted characters; one post holds at most 280: shorten it"),
+        ("\u6f22" * 141, "the reply is 282 weighted characters; one post holds at most 280: shorten it"),
+    ])
+    def test_a_text_that_does_not_fit_one_post_changes_nothing(
+        self, engine: Engine, clock: ManualClock, text: str, reason: str
+    ) -> None:
+        """An empty or over-long text is a ValidationError saying why; the item is not even claimed."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with pytest.raises(ValidationError) as exc:
+            _reply(engine, clock, item_id, text=text)
+        assert exc.value.reason == reason
+        assert _post_states(engine) == {}
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).status == "new"
+
+    def test_a_text_of_exactly_280_weighted_characters_is_queued(self, engine: Engine, clock: ManualClock) -> None:
+        """The limit itself fits (a link counting 23)."""
+        (item_id,) = _items(engine, clock, ["high"])
+        text = "see https://example.com/a/very/long/path/that/counts/as/twenty-three " + "x" * 252
+        post_id = _reply(engine, clock, item_id, text=text)
+        assert _post_states(engine) == {post_id: "scheduled"}
 
     def test_reply_does_not_set_the_first_response(self, engine: Engine, clock: ManualClock) -> None:
         """Queueing a reply is not a response: first_response_at waits for the post to go out."""

@@ -15,8 +15,10 @@ from sqlalchemy import ColumnElement, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
+from bot.errors import ValidationError
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
-from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.replies import live_replies, record
 from bot.triage.sla import OPEN_STATUSES as _OPEN
 from bot.triage.sla import breached_items, count_by_status, is_sla_breached
@@ -179,11 +181,18 @@ def _refuse_second_reply(item_id: int, live: list[Post], *, follow_up: bool) -> 
             "cancel it or wait until it is posted or fails before replying again"
         )
     if not follow_up:
-        post = live[-1]
-        raise TriageConflictError(
-            f"triage item {item_id} was already answered by reply post {post.id} ({post.state}); "
-            "send a deliberate follow-up with --follow-up"
-        )
+        raise AlreadyAnsweredError(item_id, live[-1].id or 0)
+
+
+def _check_reply_text(text: str) -> None:
+    """`ValidationError` unless `text` fits one post (a reply cannot be a thread)."""
+    body = text.strip()
+    if not body:
+        raise ValidationError("the reply is empty")
+    length = weighted_length(body)
+    if length > MAX_WEIGHTED_LENGTH:
+        raise ValidationError(f"the reply is {length} weighted characters; one post holds at most "
+                              f"{MAX_WEIGHTED_LENGTH}: shorten it")
 
 
 def reply(
@@ -204,13 +213,16 @@ def reply(
     `first_response_at` is set when the publisher actually posts it (`bot.triage.replies`).
     Raises `TriageConflictError` if the author did not summon the account (a reply would be
     refused), someone else holds the item, or the item already has a reply post that is queued,
-    in flight or posted (a posted one allows a deliberate `follow_up`); `ValidationError` for a
-    bad template or text.
+    in flight or posted (a posted one allows a deliberate `follow_up`; without it the error is
+    `AlreadyAnsweredError`); `ValidationError` for a bad template, or for a text that is empty or
+    over 280 weighted characters (checked before anything changes).
     """
     from bot.publish.queue import enqueue_post  # the publish queue is the one way out to X
 
     if (template is None) == (text is None):
         raise ValueError("give exactly one of template or text")
+    if text is not None:
+        _check_reply_text(text)
     get_item(session, item_id)
     _lock(session, item_id, now)
     item = _hold_for(session, item_id, actor=actor, now=now)

@@ -13,6 +13,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.store.models import AuditLog, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import weighted_length
+from bot.triage import queue
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.web.pages.triage import sla_phrase
 from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
@@ -64,8 +65,6 @@ class TestTriageList:
 
     def test_lateness_stops_growing_once_answered(self, bot: App, agent: TestClient, clock: ManualClock) -> None:
         """Answered 1 min after its SLA then resolved: still "answered 1 min late" 100 minutes on, list and page."""
-        from bot.triage import queue
-
         ids = _seed(bot)
         critical = ids["102"]
         with bot.session() as session:
@@ -139,8 +138,6 @@ class TestTriageActions:
         """A conflict is a message on the page, not an error page."""
         ids = _seed(bot)
         add_staff(bot, "kim", "agent")
-        from bot.triage import queue
-
         with bot.session() as session:
             queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
         page = post_form(agent, f"/triage/{ids['102']}/claim", page="/triage")
@@ -259,11 +256,64 @@ class TestReplyOnceOnTheWeb:
         assert 'id="reply-form"' in detail
         assert 'name="follow_up" value="true" id="reply-follow-up" required' in detail
         refused = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
-        assert f"triage item {item} was already answered by reply post 1 (posted)" in refused
+        assert (f"triage item {item} was already answered by reply post 1 (posted); another reply must be sent as "
+                "a follow-up: reload the page and tick &#34;Send a follow-up&#34;") in refused
+        assert "--follow-up" not in refused
         post_form(agent, f"/triage/{item}/reply", {"template": "dm_us", "follow_up": "true"}, page="/triage")
         with bot.session() as session:
             assert [(p.id, p.state) for p in session.exec(select(Post).order_by(col(Post.id)))] == [
                 (1, "posted"), (2, "scheduled")]
+
+    def test_a_reply_in_the_agents_own_words(self, bot: App, agent: TestClient) -> None:
+        """The free-text form queues exactly that text as the reply post, noted as custom text."""
+        ids = _seed(bot)
+        item = ids["103"]
+        detail = agent.get(f"/triage/{item}").text
+        assert 'id="reply-text-form"' in detail
+        assert '<textarea name="text" id="reply-text" rows="4" maxlength="5000" required>' in detail
+        page = post_form(agent, f"/triage/{item}/reply", {"text": "  @ada so sorry, refund on its way  "},
+                         page="/triage")
+        assert f"Reply queued for item {item}." in page
+        with bot.session() as session:
+            posts = [(p.text, p.template, p.in_reply_to_tweet_id, p.created_by) for p in session.exec(select(Post))]
+        assert posts == [("@ada so sorry, refund on its way", None, "103", "sam")]
+        with bot.session() as session:
+            assert queue.history(session, item)[-1].detail == "post 1 custom text"
+
+    @pytest.mark.parametrize(("form", "message"), [
+        ({"text": "x" * 281}, "the reply is 281 weighted characters; one post holds at most 280: shorten it"),
+        ({"text": "   "}, "choose a reply template or write your own reply"),
+        ({}, "choose a reply template or write your own reply"),
+        ({"template": "apology", "text": "sorry"}, "send either a reply template or your own text, not both"),
+    ])
+    def test_a_reply_is_exactly_one_template_or_text_that_fits(
+        self, bot: App, agent: TestClient, form: dict[str, str], message: str
+    ) -> None:
+        """Too long, blank, neither or both: the item page says why and nothing is queued or claimed."""
+        ids = _seed(bot)
+        page = post_form(agent, f"/triage/{ids['103']}/reply", form, page="/triage")
+        assert f'<h1>Complaint {ids["103"]}' in page
+        assert message in page
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
+        assert _item(bot, ids["103"]).status == "new"
+
+    def test_the_own_words_form_needs_the_follow_up_box_too(self, bot: App, agent: TestClient) -> None:
+        """After a posted reply the free-text form also asks for the follow-up box."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"text": "@ada sorry"}, page="/triage")
+        with bot.session() as session:
+            post = session.get(Post, 1)
+            assert post is not None
+            post.state = "posted"
+            session.add(post)
+        detail = agent.get(f"/triage/{item}").text
+        assert 'name="follow_up" value="true" id="reply-text-follow-up" required' in detail
+        post_form(agent, f"/triage/{item}/reply", {"text": "@ada all fixed now", "follow_up": "true"}, page="/triage")
+        with bot.session() as session:
+            assert [p.text for p in session.exec(select(Post).order_by(col(Post.id)))] == ["@ada sorry",
+                                                                                          "@ada all fixed now"]
 
     def test_a_failed_reply_shows_and_the_form_returns(self, bot: App, agent: TestClient) -> None:
         """A cancelled reply puts the item back to claimed; the page says why and offers the form again."""
@@ -290,8 +340,6 @@ class TestCloseOnTheWeb:
         add_staff(bot, "kim", "agent")
         add_staff(bot, "sam", "agent")
         add_staff(bot, "root", "admin")
-        from bot.triage import queue
-
         with bot.session() as session:
             queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
         sign_in(client, "sam")
@@ -310,8 +358,6 @@ class TestCloseOnTheWeb:
         self, bot: App, agent: TestClient, action: str
     ) -> None:
         """sam closing kim's item lands back on the item page with the reason; closing his own goes to /triage."""
-        from bot.triage import queue
-
         ids = _seed(bot)
         with bot.session() as session:
             queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
@@ -326,7 +372,6 @@ class TestCloseOnTheWeb:
 
     def test_an_agent_cannot_take_over_a_colleagues_item_by_assigning_it(self, bot: App, client: TestClient) -> None:
         """root holds the item: sam sees no Assign form, a forged assign is refused and Dismiss still is."""
-        from bot.triage import queue
         from tests.web.conftest import sign_in
 
         ids = _seed(bot)
@@ -346,7 +391,6 @@ class TestCloseOnTheWeb:
 
     def test_an_admin_reassigns_a_colleagues_item(self, bot: App, client: TestClient) -> None:
         """kim holds the item: root sees the Assign form and gives it to sam, noted as an override."""
-        from bot.triage import queue
         from tests.web.conftest import sign_in
 
         ids = _seed(bot)

@@ -16,6 +16,7 @@ from bot.render.renderer import PostTooLongError
 from bot.store.models import Author, Classification, Mention, Post, TriageAction, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage import queue
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError
 from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
@@ -24,6 +25,9 @@ from bot.web.ids import RowId
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
+#: The free-text reply field takes at most this many characters (the domain then checks the 280 weighted ones:
+#: a link counts 23 however long it is).
+REPLY_TEXT_MAX_CHARS = 5000
 #: The list page shows the most urgent items first, at most this many (and says how many it left out).
 LIST_LIMIT = 200
 
@@ -153,7 +157,8 @@ def routes(ctx: WebContext) -> APIRouter:
         can_assign = queue.may_change_holder(row.item, staff.username, supervisor=staff.has(Role.ADMIN))
         return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees, can_assign=can_assign,
                       templates=names, chosen=chosen, preview=preview, template_problem=problem,
-                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH)
+                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH,
+                      text_max=REPLY_TEXT_MAX_CHARS)
 
     @router.get("/{item_id}/preview")
     def triage_preview(item_id: RowId, template: str, staff: Agent) -> JSONResponse:
@@ -192,15 +197,26 @@ def routes(ctx: WebContext) -> APIRouter:
         return act(request, back=back(item_id), done=f"Item {item_id} assigned to {assignee}.", action=action)
 
     @router.post("/{item_id}/reply")
-    def reply(request: Request, item_id: RowId, staff: Agent,
-              template: Annotated[str, Form(max_length=100)],
+    def reply(request: Request, item_id: RowId, staff: Agent, *,
+              template: Annotated[str, Form(max_length=100)] = "",
+              text: Annotated[str, Form(max_length=REPLY_TEXT_MAX_CHARS)] = "",
               follow_up: Annotated[bool, Form()] = False) -> RedirectResponse:
+        """A reply from a canned `template` or in the agent's own words (`text`): exactly one of them."""
         def action(db: Session, now: datetime) -> object:
-            names, problem = reply_names(ctx)
-            if template not in names:
-                raise ValueError(problem or f"no reply template {template!r}")
-            return queue.reply(db, item_id=item_id, actor=staff.username, now=now, renderer=ctx.app.renderer,
-                               locale=ctx.app.settings.locale, template=template, follow_up=follow_up)
+            if template and text.strip():
+                raise ValueError("send either a reply template or your own text, not both")
+            if not template and not text.strip():
+                raise ValueError("choose a reply template or write your own reply")
+            if template:
+                names, problem = reply_names(ctx)
+                if template not in names:
+                    raise ValueError(problem or f"no reply template {template!r}")
+            try:
+                return queue.reply(db, item_id=item_id, actor=staff.username, now=now,
+                                   renderer=ctx.app.renderer if template else None, locale=ctx.app.settings.locale,
+                                   template=template or None, text=None if template else text, follow_up=follow_up)
+            except AlreadyAnsweredError as exc:
+                raise TriageConflictError(f'{exc}: reload the page and tick "Send a follow-up"') from exc
 
         return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
 
