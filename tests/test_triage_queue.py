@@ -59,6 +59,28 @@ class TestListItems:
             assert queue.is_sla_breached(item, now=clock.now() + timedelta(hours=24)) is True
 
 
+class TestListPaging:
+    def test_keyset_pages_keep_the_urgency_order(self, engine: Engine, clock: ManualClock) -> None:
+        """Seven items (ties on severity and due time): pages of 3 on via `after`, back via `before`, none twice."""
+        ids = _items(engine, clock, ["low", "critical", "high", "low", "critical", "medium", "high"])
+        with Session(engine) as session:
+            whole = [i.id or 0 for i in queue.list_items(session)]
+
+            def page(**kw: int) -> list[int]:
+                return [i.id or 0 for i in queue.list_items(session, limit=3, **kw)]
+
+            first = page()
+            second = page(after=first[-1])
+            third = page(after=second[-1])
+            assert whole == [ids[1], ids[4], ids[2], ids[6], ids[5], ids[0], ids[3]]
+            assert (first, second, third) == (whole[:3], whole[3:6], whole[6:])
+            assert (page(before=third[0]), page(before=second[0]), page(before=first[0])) == (second, first, [])
+            anchor = queue.get_item(session, third[0])
+            assert queue.count_items(session, more_urgent_than=anchor) == 6
+            with pytest.raises(ValueError, match="after or before, not both"):
+                page(after=first[0], before=first[0])
+
+
 def _items_more(engine: Engine, clock: ManualClock, severity: str, *, mention_id: str) -> list[int]:
     now = clock.now()
     with session_scope(engine) as session:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
@@ -50,21 +50,58 @@ def _status_filter(status: TriageStatus | None) -> object:
     return col(TriageItem.status) == status.value
 
 
-def list_items(session: Session, *, status: TriageStatus | None = None, limit: int | None = None) -> list[TriageItem]:
-    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`."""
-    stmt = (
-        select(TriageItem)
-        .where(_status_filter(status))  # type: ignore[arg-type]
-        .order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
-    )
+def list_items(
+    session: Session,
+    *,
+    status: TriageStatus | None = None,
+    limit: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+) -> list[TriageItem]:
+    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`.
+
+    Keyset paging: `after` (an item id) continues with the items less urgent than it, `before`
+    gives the `limit` items just more urgent than it (the page before), still most urgent first.
+    An unknown id is ignored.
+    """
+    if after is not None and before is not None:
+        raise ValueError("give after or before, not both")
+    stmt = select(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
+    anchor_id = after if after is not None else before
+    anchor = session.get(TriageItem, anchor_id) if anchor_id is not None else None
+    reverse = anchor is not None and before is not None
+    if anchor is not None:
+        stmt = stmt.where(_more_urgent_than(anchor) if reverse else _less_urgent_than(anchor))
+    urgency = (col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
+    stmt = stmt.order_by(*(c.desc() for c in urgency)) if reverse else stmt.order_by(*urgency)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.exec(stmt))
+    items = list(session.exec(stmt))
+    return items[::-1] if reverse else items
 
 
-def count_items(session: Session, *, status: TriageStatus | None = None) -> int:
-    """How many items `list_items` would return without a limit."""
+def _less_urgent_than(item: TriageItem) -> ColumnElement[bool]:
+    """SQL condition: after `item` in the queue's order (severity rank, SLA due time, id)."""
+    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
+    return or_(rank > item.severity_rank,
+               and_(rank == item.severity_rank, due > item.sla_due_at),
+               and_(rank == item.severity_rank, due == item.sla_due_at, ident > item.id))
+
+
+def _more_urgent_than(item: TriageItem) -> ColumnElement[bool]:
+    """SQL condition: before `item` in the queue's order."""
+    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
+    return or_(rank < item.severity_rank,
+               and_(rank == item.severity_rank, due < item.sla_due_at),
+               and_(rank == item.severity_rank, due == item.sla_due_at, ident < item.id))
+
+
+def count_items(session: Session, *, status: TriageStatus | None = None,
+                more_urgent_than: TriageItem | None = None) -> int:
+    """How many items `list_items` would return without a limit (only those ahead of `more_urgent_than` if given)."""
     stmt = select(func.count()).select_from(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
+    if more_urgent_than is not None:
+        stmt = stmt.where(_more_urgent_than(more_urgent_than))
     return int(session.exec(stmt).one())
 
 

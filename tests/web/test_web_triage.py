@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -416,3 +417,33 @@ class TestCloseOnTheWeb:
             session.flush()
             open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(1000, 1200)], now=now)
         assert "Showing the 200 most urgent of 203 items." in agent.get("/triage/items").text
+
+    def test_the_list_pages_on_in_urgency_order(self, bot: App, agent: TestClient) -> None:
+        """1097 open items: 200 a page; page 2 continues in order, knows its place, refreshes itself and links back."""
+        ids = _seed(bot)
+        with bot.session() as session:
+            now = bot.clock.now()
+            for n in range(2000, 3094):
+                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
+            session.flush()
+            opened = open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 3094)],
+                                       now=now)
+            whole = [i.id for i in queue.list_items(session)]
+        assert whole[:3] == [ids["102"], ids["103"], ids["101"]]
+        rows = re.compile(r'data-item="(\d+)"')
+        first = agent.get("/triage").text
+        assert "Showing the 200 most urgent of 1097 items." in first
+        assert [int(i) for i in rows.findall(first)] == whole[:200]
+        assert 'id="more-urgent"' not in first
+        assert f'id="less-urgent" href="/triage?status=open&amp;after={whole[199]}"' in first
+        second = agent.get(f"/triage?status=open&after={whole[199]}").text
+        assert [int(i) for i in rows.findall(second)] == whole[200:400]
+        assert "Showing items 201–400 of 1097, most urgent first." in second
+        assert f'data-refresh="/triage/items?status=open&amp;after={whole[199]}"' in second
+        assert f'id="more-urgent" href="/triage?status=open&amp;before={whole[200]}"' in second
+        back = agent.get(f"/triage?status=open&before={whole[200]}").text
+        assert [int(i) for i in rows.findall(back)] == whole[:200]
+        last = agent.get(f"/triage/items?status=open&after={whole[999]}").text
+        assert [int(i) for i in rows.findall(last)] == whole[1000:]
+        assert ("Showing items 1001–1097 of 1097" in last, 'id="less-urgent"' in last) == (True, False)
+        assert opened["3093"] == whole[-1]

@@ -21,14 +21,14 @@ from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, duration, render, require
-from bot.web.ids import RowId
+from bot.web.ids import RowId, RowIdQuery
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
 #: The free-text reply field takes at most this many characters (the domain then checks the 280 weighted ones:
 #: a link counts 23 however long it is).
 REPLY_TEXT_MAX_CHARS = 5000
-#: The list page shows the most urgent items first, at most this many (and says how many it left out).
+#: The list page shows the most urgent items first, this many a page (with links to more and less urgent ones).
 LIST_LIMIT = 200
 
 
@@ -108,11 +108,35 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
     return rows
 
 
-def _listed(session: Session, status: str, now: datetime) -> tuple[list[TriageRow], int]:
-    """The most urgent `LIST_LIMIT` rows in `status`, and how many items there are in all."""
+@dataclass(frozen=True, slots=True)
+class TriagePage:
+    """One page of the list: its rows, where it starts in the whole queue, and the ids to page on from."""
+
+    rows: list[TriageRow]
+    total: int
+    offset: int  # how many items come before the first row
+    more_urgent: int | None  # the first row's id when there are more urgent items (the link back)
+    less_urgent: int | None  # the last row's id when there are less urgent items (the link on)
+    paging: str  # the query string's paging part ("&after=ID", "&before=ID" or "") for the page's refresh
+
+
+def _listed(session: Session, status: str, now: datetime, *, after: int | None = None,
+            before: int | None = None) -> TriagePage:
+    """`LIST_LIMIT` rows in `status`, most urgent first, after (or before) the item with that id."""
     wanted = None if status == "open" else TriageStatus(status)
-    rows = triage_rows(session, queue.list_items(session, status=wanted, limit=LIST_LIMIT), now=now)
-    return rows, queue.count_items(session, status=wanted)
+    after = None if before is not None else after
+    items = queue.list_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
+    total = queue.count_items(session, status=wanted)
+    offset = queue.count_items(session, status=wanted, more_urgent_than=items[0]) if items else 0
+    paging = f"&after={after}" if after is not None else (f"&before={before}" if before is not None else "")
+    return TriagePage(
+        rows=triage_rows(session, items, now=now),
+        total=total,
+        offset=offset,
+        more_urgent=items[0].id if items and offset > 0 else None,
+        less_urgent=items[-1].id if items and offset + len(items) < total else None,
+        paging=paging,
+    )
 
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -126,19 +150,22 @@ def routes(ctx: WebContext) -> APIRouter:
         return status if status in LIST_STATUSES else "open"
 
     @router.get("", response_class=HTMLResponse)
-    def triage_page(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+    def triage_page(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
+                    before: RowIdQuery = None) -> HTMLResponse:
+        """`LIST_LIMIT` items a page; `after`/`before` an item id: the less/more urgent ones."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows, total = _listed(db, wanted, ctx.now())
-        return render(request, "triage.html", rows=rows, total=total, list_status=wanted, statuses=LIST_STATUSES)
+            page = _listed(db, wanted, ctx.now(), after=after, before=before)
+        return render(request, "triage.html", page=page, rows=page.rows, list_status=wanted, statuses=LIST_STATUSES)
 
     @router.get("/items", response_class=HTMLResponse)
-    def triage_items(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+    def triage_items(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
+                     before: RowIdQuery = None) -> HTMLResponse:
         """The list alone, for the page's 10-second refresh."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows, total = _listed(db, wanted, ctx.now())
-        return render(request, "_triage_items.html", fragment=True, rows=rows, total=total, list_status=wanted)
+            page = _listed(db, wanted, ctx.now(), after=after, before=before)
+        return render(request, "_triage_items.html", fragment=True, page=page, rows=page.rows, list_status=wanted)
 
     @router.get("/{item_id}", response_class=HTMLResponse)
     def triage_detail(request: Request, item_id: RowId, staff: Agent, template: str | None = None) -> HTMLResponse:
