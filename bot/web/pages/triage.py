@@ -17,6 +17,7 @@ from bot.store.models import Author, Classification, Mention, Post, TriageAction
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage import queue
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError
+from bot.triage.mentions import flag_notes
 from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
@@ -46,6 +47,7 @@ class TriageRow:
     sla: str  # `sla_phrase`: "12 min left", "1 h 05 min late", "answered in time", "answered 1 min late" or ""
     summoned: bool
     reply: Post | None = None  # the newest reply post (any state)
+    flagged: str | None = None  # a person put it in the queue: "flagged by sam: note" (`bot.triage.mentions`)
 
     @property
     def reply_live(self) -> bool:
@@ -88,7 +90,9 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_([i.author_id for i in items])))}
     verdicts = {c.mention_id: c for c in session.exec(
         select(Classification).where(col(Classification.mention_id).in_(mention_ids)))}
-    replies = _latest_replies(session, [i.id for i in items if i.id is not None])
+    item_ids = [i.id for i in items if i.id is not None]
+    replies = _latest_replies(session, item_ids)
+    flags = flag_notes(session, item_ids)
     rows = []
     for item in items:
         mention, author = mentions.get(item.mention_id), authors.get(item.author_id)
@@ -104,6 +108,7 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
             sla=sla_phrase(item, now=now),
             summoned=mention.summoned if mention else False,
             reply=replies.get(item.id or 0),
+            flagged=flags.get(item.id or 0),
         ))
     return rows
 
