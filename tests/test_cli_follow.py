@@ -92,7 +92,7 @@ class TestFollowSkip:
         assert _run(env, "follow", "done", str(decision), "--by", "sam")[0] == 0
         code, out = _run(env, "follow", "skip", str(decision), "--by", "kim")
         assert code == 4
-        assert f"follow decision {decision} is manual_done, not manual" in out
+        assert f"follow decision {decision} is already marked followed by sam" in out
 
 
 class TestFollowApiRetry:

@@ -108,6 +108,23 @@ class TestTriageReplyCli:
         assert follow == (4, "", message)
         assert _post_states(sqlite_url) == {1: "scheduled"}
 
+    def test_a_second_reply_after_a_posted_one_names_the_flag(self, env: dict[str, str], seeded: list[int],
+                                                             sqlite_url: str) -> None:
+        """Once the reply is posted, `triage reply` again exits 4 and the CLI's hint is --follow-up."""
+        item = str(seeded[0])
+        assert _invoke(env, "reply", item, "--text", "@ada sorry", "--as", "alice")[0] == 0
+        engine = make_engine(sqlite_url)
+        with session_scope(engine) as session:
+            post = session.get(Post, 1)
+            assert post is not None
+            post.state = "posted"
+            session.add(post)
+        engine.dispose()
+        assert _invoke(env, "reply", item, "--text", "@ada more", "--as", "alice") == (
+            4, "", f"error: triage item {item} was already answered by reply post 1 (posted); another reply must be "
+                   "sent as a follow-up (--follow-up)\n")
+        assert _invoke(env, "reply", item, "--text", "@ada more", "--follow-up", "--as", "alice")[0] == 0
+
     def test_dismiss_cancels_the_queued_reply(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
         """`triage reply` then `triage dismiss`: the reply post is cancelled and the CLI says so."""
         item = str(seeded[0])
@@ -128,6 +145,17 @@ class TestTriageReplyCli:
         assert _invoke(env, "dismiss", critical, "--as", "alice") == (0, f"item {critical} dismissed\n", "")
         code, out, _ = _invoke(env, "history", low, "--json")
         assert (code, json.loads(out)[-1]["detail"]) == (0, "(override: claimed by alice)")
+
+    def test_assign_someone_elses_item_needs_override(self, env: dict[str, str], seeded: list[int]) -> None:
+        """kim cannot take alice's item with `triage assign` (exit 4); a supervisor with --override can."""
+        item = str(seeded[0])
+        assert _invoke(env, "claim", item, "--as", "alice")[0] == 0
+        assert _invoke(env, "assign", item, "--to", "kim", "--as", "kim") == (
+            4, "", f"error: triage item {item} is claimed by alice\n")
+        assert _invoke(env, "assign", item, "--to", "kim", "--as", "lead", "--override") == (
+            0, f"item {item} assigned to kim\n", "")
+        code, out, _ = _invoke(env, "history", item, "--json")
+        assert (code, json.loads(out)[-1]["detail"]) == (0, "to kim (override: claimed by alice)")
 
     def test_list_shows_a_failed_reply(self, env: dict[str, str], seeded: list[int], sqlite_url: str) -> None:
         """A cancelled reply puts the item back to claimed; list and --json show the reply post's state."""

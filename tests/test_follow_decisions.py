@@ -44,6 +44,29 @@ class TestListFollows:
         session.commit()
         assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL, limit=3)] == ids[:-4:-1]
 
+    def test_keyset_pages_both_ways(self, session: Session, clock: ManualClock) -> None:
+        """Seven decisions, two sharing a time: pages of 3 older via `before`, back newer via `after`, none twice."""
+        start = clock.now()
+        minutes = [0, 1, 2, 3, 3, 4, 5]
+        ids = [_decision(session, n, FollowStatus.MANUAL, at=start + timedelta(minutes=m))
+               for n, m in enumerate(minutes)]
+        session.commit()
+        newest_first = [ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]]
+
+        def page(**kw: int) -> list[int]:
+            return [d.id or 0 for d, _ in list_follows(session, status=FollowStatus.MANUAL, limit=3, **kw)]
+
+        first = page()
+        second = page(before=first[-1])
+        third = page(before=second[-1])
+        assert (first, second, third) == (newest_first[:3], newest_first[3:6], newest_first[6:])
+        assert page(after=third[0]) == second
+        assert page(after=second[0]) == first
+        assert page(after=first[0]) == []
+        assert page(before=999) == first
+        with pytest.raises(ValueError, match="before or after, not both"):
+            page(before=first[0], after=first[0])
+
     def test_done_entries_by_when_they_were_done(self, session: Session, clock: ManualClock) -> None:
         """Followed-by-hand rows come newest `done_at` first, whatever order they were decided in."""
         t = clock.now()
@@ -86,7 +109,7 @@ class TestMarkManualSkipped:
         session.commit()
         with pytest.raises(FollowNotFoundError, match="no follow decision 999"):
             mark_manual_skipped(session, decision_id=999, actor="kim", now=clock.now())
-        with pytest.raises(FollowConflictError, match=f"follow decision {done} is manual_done, not manual"):
+        with pytest.raises(FollowConflictError, match=f"^follow decision {done} is already marked followed by sam$"):
             mark_manual_skipped(session, decision_id=done, actor="kim", now=clock.now())
         session.rollback()
         row = session.get(FollowDecision, done)

@@ -14,7 +14,7 @@ from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Classification, Mention, TrainingLabel, TriageAction, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
-from bot.triage.mentions import flag_mention, recent_mentions
+from bot.triage.mentions import flag_mention, flag_notes, recent_mentions
 from bot.triage.routing import NewComplaint, open_triage_items
 
 
@@ -105,6 +105,16 @@ class TestFlagMention:
         assert (item.severity, item.sla_due_at, item.score) == ("medium", now + timedelta(hours=4), 0.0)
         with Session(engine) as session:
             assert _history(session, item.id or 0)[1] == ("kim", "flagged", "flagged by kim")
+
+    def test_flag_notes_name_who_flagged_and_why(self, engine: Engine, clock: ManualClock) -> None:
+        """Only items a person flagged have a note: 'flagged by NAME[: note]'; the detector's own item has none."""
+        detected = _seed(engine, clock)
+        with session_scope(engine) as session:
+            with_note = flag_mention(session, mention_id="1", actor="sam", now=clock.now(), note="wants a refund")
+            bare = flag_mention(session, mention_id="4", actor="kim", now=clock.now())
+        with Session(engine) as session:
+            notes = flag_notes(session, [detected, with_note.id or 0, bare.id or 0])
+        assert notes == {with_note.id: "flagged by sam: wants a refund", bare.id: "flagged by kim"}
 
     def test_unknown_mention(self, engine: Engine, clock: ManualClock) -> None:
         """An unknown mention id is TriageNotFoundError."""

@@ -11,10 +11,11 @@ from sqlmodel import Session, col, select
 
 from bot.clock import ManualClock
 from bot.domain import PostState, TriageStatus
+from bot.errors import ValidationError
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Mention, Post, TrainingLabel, TriageAction
 from bot.triage import queue
-from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.routing import NewComplaint, open_triage_items
 
 
@@ -56,6 +57,28 @@ class TestListItems:
             assert queue.breached_items(session, now=clock.now()) == []
             item = queue.get_item(session, low)
             assert queue.is_sla_breached(item, now=clock.now() + timedelta(hours=24)) is True
+
+
+class TestListPaging:
+    def test_keyset_pages_keep_the_urgency_order(self, engine: Engine, clock: ManualClock) -> None:
+        """Seven items (ties on severity and due time): pages of 3 on via `after`, back via `before`, none twice."""
+        ids = _items(engine, clock, ["low", "critical", "high", "low", "critical", "medium", "high"])
+        with Session(engine) as session:
+            whole = [i.id or 0 for i in queue.list_items(session)]
+
+            def page(**kw: int) -> list[int]:
+                return [i.id or 0 for i in queue.list_items(session, limit=3, **kw)]
+
+            first = page()
+            second = page(after=first[-1])
+            third = page(after=second[-1])
+            assert whole == [ids[1], ids[4], ids[2], ids[6], ids[5], ids[0], ids[3]]
+            assert (first, second, third) == (whole[:3], whole[3:6], whole[6:])
+            assert (page(before=third[0]), page(before=second[0]), page(before=first[0])) == (second, first, [])
+            anchor = queue.get_item(session, third[0])
+            assert queue.count_items(session, more_urgent_than=anchor) == 6
+            with pytest.raises(ValueError, match="after or before, not both"):
+                page(after=first[0], before=first[0])
 
 
 def _items_more(engine: Engine, clock: ManualClock, severity: str, *, mention_id: str) -> list[int]:
@@ -157,6 +180,56 @@ class TestCloseAndLabel:
                                                       "dismissed": 0}
 
 
+class TestAssign:
+    def test_taking_a_colleagues_item_needs_override(self, engine: Engine, clock: ManualClock) -> None:
+        """sam cannot assign kim's item (even to himself); with override it moves, noted on the history."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+        with session_scope(engine) as session, pytest.raises(TriageConflictError) as exc:
+            queue.assign(session, item_id=item_id, assignee="sam", actor="sam", now=clock.now())
+        assert str(exc.value) == f"triage item {item_id} is claimed by kim"
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).assignee == "kim"
+        with session_scope(engine) as session:
+            item = queue.assign(session, item_id=item_id, assignee="sam", actor="lead", now=clock.now(), override=True)
+            assert (item.status, item.assignee) == ("claimed", "sam")
+        with Session(engine) as session:
+            assert [(a.actor, a.action, a.detail) for a in queue.history(session, item_id)][-1] == (
+                "lead", "assigned", "to sam (override: claimed by kim)")
+
+    def test_the_holder_may_hand_an_item_on(self, engine: Engine, clock: ManualClock) -> None:
+        """kim, who holds the item, gives it to sam without any override; no override note."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+            queue.assign(session, item_id=item_id, assignee="sam", actor="kim", now=clock.now())
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).assignee == "sam"
+            assert queue.history(session, item_id)[-1].detail == "to sam"
+
+    def test_closed_items_cannot_be_assigned_even_with_override(self, engine: Engine, clock: ManualClock) -> None:
+        """A resolved item stays resolved and unassigned."""
+        (item_id,) = _items(engine, clock, ["low"])
+        with session_scope(engine) as session:
+            queue.resolve(session, item_id=item_id, actor="sam", now=clock.now())
+        with session_scope(engine) as session, pytest.raises(TriageConflictError, match="is resolved"):
+            queue.assign(session, item_id=item_id, assignee="kim", actor="lead", now=clock.now(), override=True)
+
+    def test_may_change_holder(self, engine: Engine, clock: ManualClock) -> None:
+        """Nobody's item: anyone; kim's item: kim or a supervisor only."""
+        (item_id,) = _items(engine, clock, ["low"])
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert queue.may_change_holder(item, "sam", supervisor=False) is True
+        with session_scope(engine) as session:
+            queue.claim(session, item_id=item_id, actor="kim", now=clock.now())
+        with Session(engine) as session:
+            item = queue.get_item(session, item_id)
+            assert [queue.may_change_holder(item, who, supervisor=sup) for who, sup in
+                    (("sam", False), ("kim", False), ("lead", True))] == [False, True, True]
+
+
 def _reply(engine: Engine, clock: ManualClock, item_id: int, actor: str = "sam", *, text: str = "so sorry",
            follow_up: bool = False) -> int:
     with session_scope(engine) as session:
@@ -196,10 +269,11 @@ class TestReplyOnce:
         (item_id,) = _items(engine, clock, ["high"])
         first = _reply(engine, clock, item_id)
         _set_post_state(engine, first, PostState.POSTED)
-        with pytest.raises(TriageConflictError) as exc:
+        with pytest.raises(AlreadyAnsweredError) as exc:
             _reply(engine, clock, item_id, text="more")
         assert str(exc.value) == (f"triage item {item_id} was already answered by reply post {first} (posted); "
-                                  "send a deliberate follow-up with --follow-up")
+                                  "another reply must be sent as a follow-up")
+        assert (exc.value.item_id, exc.value.post_id) == (item_id, first)
         second = _reply(engine, clock, item_id, text="more", follow_up=True)
         _set_post_state(engine, second, PostState.FAILED)
         third = _reply(engine, clock, item_id, text="more, again", follow_up=True)
@@ -208,6 +282,30 @@ class TestReplyOnce:
             assert [a.detail for a in queue.history(session, item_id) if a.action == "replied"] == [
                 f"post {first} custom text", f"post {second} custom text (follow-up)",
                 f"post {third} custom text (follow-up)"]
+
+    @pytest.mark.parametrize(("text", "reason"), [
+        ("   ", "the reply is empty"),
+        ("x" * 281, "the reply is 281 weighted characters; one post holds at most 280: shorten it"),
+        ("\u6f22" * 141, "the reply is 282 weighted characters; one post holds at most 280: shorten it"),
+    ])
+    def test_a_text_that_does_not_fit_one_post_changes_nothing(
+        self, engine: Engine, clock: ManualClock, text: str, reason: str
+    ) -> None:
+        """An empty or over-long text is a ValidationError saying why; the item is not even claimed."""
+        (item_id,) = _items(engine, clock, ["high"])
+        with pytest.raises(ValidationError) as exc:
+            _reply(engine, clock, item_id, text=text)
+        assert exc.value.reason == reason
+        assert _post_states(engine) == {}
+        with Session(engine) as session:
+            assert queue.get_item(session, item_id).status == "new"
+
+    def test_a_text_of_exactly_280_weighted_characters_is_queued(self, engine: Engine, clock: ManualClock) -> None:
+        """The limit itself fits (a link counting 23)."""
+        (item_id,) = _items(engine, clock, ["high"])
+        text = "see https://example.com/a/very/long/path/that/counts/as/twenty-three " + "x" * 252
+        post_id = _reply(engine, clock, item_id, text=text)
+        assert _post_states(engine) == {post_id: "scheduled"}
 
     def test_reply_does_not_set_the_first_response(self, engine: Engine, clock: ManualClock) -> None:
         """Queueing a reply is not a response: first_response_at waits for the post to go out."""

@@ -12,7 +12,7 @@ from bot.cli.context import emit, handled, local_time, make_app, print_json
 from bot.domain import OPEN_POST_STATES, TriageStatus
 from bot.store.models import Author, Mention, TriageItem
 from bot.triage import queue
-from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.mentions import DEFAULT_LIMIT, MentionRow, flag_mention, recent_mentions
 from bot.triage.replies import latest_reply, live_replies
 
@@ -108,12 +108,15 @@ def claim_cmd(item_id: int = typer.Argument(..., help="Triage item id."), actor:
 
 @app.command("assign")
 def assign_cmd(item_id: int = typer.Argument(...), to: str = typer.Option(..., "--to", help="New assignee."),
-               actor: str = ACTOR) -> None:
-    """Give an open item to someone."""
+               actor: str = ACTOR,
+               override: bool = typer.Option(False, "--override",
+                                             help="Take the item from someone else who holds it (supervisors; "
+                                                  "noted on the history).")) -> None:
+    """Give an open item nobody holds, or one you hold, to someone; exit 4 if someone else holds it."""
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
-            queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now())
+            queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now(), override=override)
         typer.echo(f"item {item_id} assigned to {to}")
 
 
@@ -137,8 +140,11 @@ def reply_cmd(
         bot = make_app()
         renderer = bot.renderer if template is not None else None
         with bot.session() as session:
-            posts = queue.reply(session, item_id=item_id, actor=actor, now=bot.clock.now(), renderer=renderer,
-                                locale=bot.settings.locale, template=template, text=text, follow_up=follow_up)
+            try:
+                posts = queue.reply(session, item_id=item_id, actor=actor, now=bot.clock.now(), renderer=renderer,
+                                    locale=bot.settings.locale, template=template, text=text, follow_up=follow_up)
+            except AlreadyAnsweredError as exc:
+                raise TriageConflictError(f"{exc} (--follow-up)") from exc
         typer.echo(f"item {item_id}: reply queued as post {posts[0].id} ({posts[0].state}): {posts[0].text}")
 
 

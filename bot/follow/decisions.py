@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import func, text, update
+from sqlalchemy import and_, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
@@ -110,7 +110,12 @@ class _Verdict:
 
 
 def list_follows(
-    session: Session, *, status: FollowStatus | None = None, limit: int | None = None
+    session: Session,
+    *,
+    status: FollowStatus | None = None,
+    limit: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
 ) -> list[tuple[FollowDecision, Author]]:
     """Decisions with their authors, newest first; every one of them unless `limit` is given.
 
@@ -118,17 +123,42 @@ def list_follows(
     or closed by a person) if it was, else when it was decided. So a waiting list shows the
     freshest mentions first (a follow-back matters most while the mention is fresh), and
     "recently done" lists by `done_at`. All statuses when `status` is None.
+
+    Keyset paging: `before` (a decision id) continues with the ones older than it, `after` gives
+    the `limit` just newer than it (the page before), still newest first. An unknown id is ignored.
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
+    if before is not None and after is not None:
+        raise ValueError("give before or after, not both")
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
     latest = func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at))
-    stmt = stmt.order_by(latest.desc(), col(FollowDecision.id).desc())
+    anchor_id = before if before is not None else after
+    anchor = session.get(FollowDecision, anchor_id) if anchor_id is not None else None
+    newer_first = True
+    if anchor is not None:
+        at = anchor.done_at or anchor.created_at
+        if before is not None:
+            stmt = stmt.where(or_(latest < at, and_(latest == at, col(FollowDecision.id) < anchor.id)))
+        else:
+            stmt = stmt.where(or_(latest > at, and_(latest == at, col(FollowDecision.id) > anchor.id)))
+            newer_first = False
+    if newer_first:
+        stmt = stmt.order_by(latest.desc(), col(FollowDecision.id).desc())
+    else:
+        stmt = stmt.order_by(latest, col(FollowDecision.id))
     if limit is not None:
         stmt = stmt.limit(limit)
-    return [(d, a) for d, a in session.exec(stmt)]
+    rows = [(d, a) for d, a in session.exec(stmt)]
+    return rows if newer_first else rows[::-1]
+
+
+def count_follows(session: Session, *, status: FollowStatus) -> int:
+    """How many decisions are in `status`."""
+    stmt = select(func.count()).select_from(FollowDecision).where(col(FollowDecision.status) == status.value)
+    return int(session.exec(stmt).one())
 
 
 def _close_manual(
@@ -150,8 +180,26 @@ def _close_manual(
     )
     session.refresh(before)
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise FollowConflictError(f"follow decision {decision_id} is {before.status}, not manual")
+        raise FollowConflictError(f"follow decision {decision_id} is {_no_longer_manual(before)}")
     return before, was
+
+
+def _no_longer_manual(row: FollowDecision) -> str:
+    """Why a decision is not waiting for a person any more, in words (never the status name)."""
+    by = f" by {row.done_by}" if row.done_by else ""
+    match row.status:
+        case FollowStatus.MANUAL_DONE:
+            return f"already marked followed{by}"
+        case FollowStatus.SKIPPED:
+            return f"already skipped{by}"
+        case FollowStatus.DONE:
+            return "already followed through the API"
+        case FollowStatus.PENDING:
+            return "waiting to be followed through the API, not by hand"
+        case FollowStatus.FAILED:
+            return "refused by the API, not waiting to be followed by hand"
+        case _:
+            return f"not waiting to be followed by hand ({row.status})"
 
 
 def mark_manual_done(session: Session, *, decision_id: int, actor: str, now: datetime) -> FollowDecision:

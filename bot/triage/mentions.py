@@ -8,6 +8,7 @@ through the same routing code the listener uses, and stores a complaint label fo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain import Severity
-from bot.store.models import Author, Classification, Mention, TriageItem
+from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
 from bot.triage.replies import record
@@ -24,6 +25,8 @@ from bot.triage.routing import open_triage_item
 
 #: How many mentions a listing shows when not told otherwise.
 DEFAULT_LIMIT = 100
+#: The history action a person's flag leaves on the item it opened.
+FLAGGED = "flagged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,13 @@ def recent_mentions(
         MentionRow(mention=m, username=a.username if a is not None else m.author_id, verdict=c, item=i)
         for m, a, c, i in session.exec(stmt)
     ]
+
+
+def flag_notes(session: Session, item_ids: Sequence[int]) -> dict[int, str]:
+    """For items a person flagged (`flag_mention`): who flagged it and why ("flagged by sam: note"), by item id."""
+    stmt = (select(TriageAction).where(col(TriageAction.action) == FLAGGED)
+            .where(col(TriageAction.item_id).in_(list(item_ids))).order_by(col(TriageAction.id)))
+    return {a.item_id: a.detail for a in session.exec(stmt)}
 
 
 def parse_flag_severity(value: str | None) -> Severity:
@@ -120,7 +130,7 @@ def flag_mention(
     except IntegrityError:
         raise _already_flagged(mention_id, _item_of(session, mention_id)) from None
     note = note.strip()
-    record(session, item, actor=actor, action="flagged", detail=f"flagged by {actor}" + (f": {note}" if note else ""),
+    record(session, item, actor=actor, action=FLAGGED, detail=f"flagged by {actor}" + (f": {note}" if note else ""),
            now=now)
     queue.label(session, item_id=item.id or 0, label="complaint", actor=actor, now=now)
     return queue.get_item(session, item.id or 0)

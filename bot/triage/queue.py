@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
+from bot.errors import ValidationError
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
-from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.replies import live_replies, record
 from bot.triage.sla import OPEN_STATUSES as _OPEN
 from bot.triage.sla import breached_items, count_by_status, is_sla_breached
@@ -48,21 +50,58 @@ def _status_filter(status: TriageStatus | None) -> object:
     return col(TriageItem.status) == status.value
 
 
-def list_items(session: Session, *, status: TriageStatus | None = None, limit: int | None = None) -> list[TriageItem]:
-    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`."""
-    stmt = (
-        select(TriageItem)
-        .where(_status_filter(status))  # type: ignore[arg-type]
-        .order_by(col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
-    )
+def list_items(
+    session: Session,
+    *,
+    status: TriageStatus | None = None,
+    limit: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+) -> list[TriageItem]:
+    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`.
+
+    Keyset paging: `after` (an item id) continues with the items less urgent than it, `before`
+    gives the `limit` items just more urgent than it (the page before), still most urgent first.
+    An unknown id is ignored.
+    """
+    if after is not None and before is not None:
+        raise ValueError("give after or before, not both")
+    stmt = select(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
+    anchor_id = after if after is not None else before
+    anchor = session.get(TriageItem, anchor_id) if anchor_id is not None else None
+    reverse = anchor is not None and before is not None
+    if anchor is not None:
+        stmt = stmt.where(_more_urgent_than(anchor) if reverse else _less_urgent_than(anchor))
+    urgency = (col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
+    stmt = stmt.order_by(*(c.desc() for c in urgency)) if reverse else stmt.order_by(*urgency)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(session.exec(stmt))
+    items = list(session.exec(stmt))
+    return items[::-1] if reverse else items
 
 
-def count_items(session: Session, *, status: TriageStatus | None = None) -> int:
-    """How many items `list_items` would return without a limit."""
+def _less_urgent_than(item: TriageItem) -> ColumnElement[bool]:
+    """SQL condition: after `item` in the queue's order (severity rank, SLA due time, id)."""
+    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
+    return or_(rank > item.severity_rank,
+               and_(rank == item.severity_rank, due > item.sla_due_at),
+               and_(rank == item.severity_rank, due == item.sla_due_at, ident > item.id))
+
+
+def _more_urgent_than(item: TriageItem) -> ColumnElement[bool]:
+    """SQL condition: before `item` in the queue's order."""
+    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
+    return or_(rank < item.severity_rank,
+               and_(rank == item.severity_rank, due < item.sla_due_at),
+               and_(rank == item.severity_rank, due == item.sla_due_at, ident < item.id))
+
+
+def count_items(session: Session, *, status: TriageStatus | None = None,
+                more_urgent_than: TriageItem | None = None) -> int:
+    """How many items `list_items` would return without a limit (only those ahead of `more_urgent_than` if given)."""
     stmt = select(func.count()).select_from(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
+    if more_urgent_than is not None:
+        stmt = stmt.where(_more_urgent_than(more_urgent_than))
     return int(session.exec(stmt).one())
 
 
@@ -100,21 +139,54 @@ def claim(session: Session, *, item_id: int, actor: str, now: datetime) -> Triag
     raise TriageConflictError(f"triage item {item_id} is {item.status}")
 
 
-def assign(session: Session, *, item_id: int, assignee: str, actor: str, now: datetime) -> TriageItem:
-    """Give an open item to `assignee` (a NEW item becomes CLAIMED); a supervisor's override."""
-    item = get_item(session, item_id)
-    status = TriageStatus.CLAIMED.value if item.status == TriageStatus.NEW.value else item.status
-    result = session.execute(
+def assign(
+    session: Session, *, item_id: int, assignee: str, actor: str, now: datetime, override: bool = False,
+) -> TriageItem:
+    """Give an open item to `assignee` (a NEW item becomes CLAIMED).
+
+    Anyone may give away an item nobody holds or one they hold themselves; taking an item from
+    the colleague who holds it is a supervisor's override (`override`, noted on the history).
+    Raises `TriageConflictError` when someone else holds it (without `override`) or it is closed.
+    """
+    before = get_item(session, item_id)
+    holder = _holder(before)  # read now: the update below refreshes `before` in place
+    status = TriageStatus.CLAIMED.value if before.status == TriageStatus.NEW.value else before.status
+    stmt = (
         update(TriageItem)
         .where(col(TriageItem.id) == item_id)
         .where(col(TriageItem.status).in_(_OPEN))
         .values(assignee=assignee, status=status, updated_at=now)
     )
+    if not override:
+        stmt = stmt.where(_free_or_held_by(actor))
+    result = session.execute(stmt)
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        if item.status in _OPEN:
+            raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
         raise TriageConflictError(f"triage item {item_id} is {item.status}")
-    record(session, item, actor=actor, action="assigned", detail=f"to {assignee}", now=now)
+    detail = f"to {assignee}"
+    if holder is not None and holder != actor:
+        detail += f" (override: claimed by {holder})"
+    record(session, item, actor=actor, action="assigned", detail=detail, now=now)
     return item
+
+
+def _free_or_held_by(actor: str) -> ColumnElement[bool]:
+    """SQL condition: the item is NEW, held by nobody, or held by `actor` (what a non-supervisor may change)."""
+    return or_(col(TriageItem.status) == TriageStatus.NEW.value, col(TriageItem.assignee).is_(None),
+               col(TriageItem.assignee) == actor)
+
+
+def _holder(item: TriageItem) -> str | None:
+    """Who holds the item (None while it is NEW)."""
+    return item.assignee if item.status != TriageStatus.NEW.value else None
+
+
+def may_change_holder(item: TriageItem, actor: str, *, supervisor: bool) -> bool:
+    """Whether `actor` may assign or close the open `item` (nobody or `actor` holds it, or a supervisor)."""
+    holder = _holder(item)
+    return supervisor or holder is None or holder == actor
 
 
 def _hold_for(session: Session, item_id: int, *, actor: str, now: datetime) -> TriageItem:
@@ -146,11 +218,18 @@ def _refuse_second_reply(item_id: int, live: list[Post], *, follow_up: bool) -> 
             "cancel it or wait until it is posted or fails before replying again"
         )
     if not follow_up:
-        post = live[-1]
-        raise TriageConflictError(
-            f"triage item {item_id} was already answered by reply post {post.id} ({post.state}); "
-            "send a deliberate follow-up with --follow-up"
-        )
+        raise AlreadyAnsweredError(item_id, live[-1].id or 0)
+
+
+def _check_reply_text(text: str) -> None:
+    """`ValidationError` unless `text` fits one post (a reply cannot be a thread)."""
+    body = text.strip()
+    if not body:
+        raise ValidationError("the reply is empty")
+    length = weighted_length(body)
+    if length > MAX_WEIGHTED_LENGTH:
+        raise ValidationError(f"the reply is {length} weighted characters; one post holds at most "
+                              f"{MAX_WEIGHTED_LENGTH}: shorten it")
 
 
 def reply(
@@ -171,13 +250,16 @@ def reply(
     `first_response_at` is set when the publisher actually posts it (`bot.triage.replies`).
     Raises `TriageConflictError` if the author did not summon the account (a reply would be
     refused), someone else holds the item, or the item already has a reply post that is queued,
-    in flight or posted (a posted one allows a deliberate `follow_up`); `ValidationError` for a
-    bad template or text.
+    in flight or posted (a posted one allows a deliberate `follow_up`; without it the error is
+    `AlreadyAnsweredError`); `ValidationError` for a bad template, or for a text that is empty or
+    over 280 weighted characters (checked before anything changes).
     """
     from bot.publish.queue import enqueue_post  # the publish queue is the one way out to X
 
     if (template is None) == (text is None):
         raise ValueError("give exactly one of template or text")
+    if text is not None:
+        _check_reply_text(text)
     get_item(session, item_id)
     _lock(session, item_id, now)
     item = _hold_for(session, item_id, actor=actor, now=now)
@@ -228,15 +310,14 @@ def _close(
         .values(status=status.value, resolved_at=now, updated_at=now)
     )
     if not override:
-        stmt = stmt.where(or_(col(TriageItem.status) == TriageStatus.NEW.value, col(TriageItem.assignee).is_(None),
-                              col(TriageItem.assignee) == actor))
+        stmt = stmt.where(_free_or_held_by(actor))
     result = session.execute(stmt)
     item = _reload(session, item_id)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if item.status in _OPEN:
             raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
         raise TriageConflictError(f"triage item {item_id} is already {item.status}")
-    holder = before.assignee if before.status != TriageStatus.NEW.value else None
+    holder = _holder(before)
     if holder is not None and holder != actor:
         note = f"{note} (override: claimed by {holder})".strip()
     record(session, item, actor=actor, action=status.value, detail=note, now=now)

@@ -118,6 +118,12 @@ class TestFlag:
         page = agent.get(location).text
         assert "Mention 102 flagged as a complaint: it is in the triage queue." in page
         assert "labelled complaint" in page
+        assert ('Why flagged: <span id="flagged-by">flagged by sam: strap broke: product fault</span>' in page,
+                "no reasons recorded" in page) == (True, False)
+        assert ('(the detector missed it: score 0.27; it saw <span class="reason">mild wording</span>)'
+                in page)
+        listed = agent.get("/triage").text
+        assert '<td class="reasons">flagged by sam: strap broke: product fault</td>' in listed
         assert 'action="/mentions/102/flag"' not in agent.get("/mentions").text
 
     def test_already_in_the_queue_goes_back_with_the_item_named(self, bot: App, agent: TestClient) -> None:

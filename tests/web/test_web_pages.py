@@ -47,7 +47,8 @@ class TestFollows:
             entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_done")).all()
             assert [(e.actor, e.target) for e in entries] == [("sam", "author:9")]
         again = post_form(agent, f"/follows/{decision}/done")
-        assert f"follow decision {decision} is manual_done, not manual" in again
+        assert f"follow decision {decision} is already marked followed by sam" in again
+        assert "manual_done" not in again
         assert f'action="/follows/{decision}/done"' not in again
 
     def test_skip_takes_someone_off_the_list(self, bot: App, agent: TestClient) -> None:
@@ -65,7 +66,38 @@ class TestFollows:
             entries = session.exec(select(AuditLog).where(AuditLog.action == "follow.manual_skipped")).all()
             assert [(e.actor, e.target) for e in entries] == [("sam", "author:9")]
         again = post_form(agent, f"/follows/{decision}/skip")
-        assert f"follow decision {decision} is skipped, not manual" in again
+        assert f"follow decision {decision} is already skipped by sam" in again
+
+    def test_the_waiting_list_pages_by_100(self, bot: App, agent: TestClient) -> None:
+        """237 waiting: 100, 100 and 37 a page, newest first, with Older/Newer links; an action stays on its page."""
+        start = bot.clock.now()
+        with bot.session() as session:
+            for n in range(237):
+                session.add(Author(id=str(6000 + n), username=f"fan{n:03d}", first_seen_at=start, last_seen_at=start))
+            session.flush()
+            for n in range(237):
+                session.add(FollowDecision(author_id=str(6000 + n), status=FollowStatus.MANUAL.value, reason="r",
+                                           created_at=start + timedelta(minutes=n)))
+        rows = re.compile(r'data-decision="(\d+)"')
+        first = agent.get("/follows").text
+        assert "237 waiting; 100 on this page." in first
+        assert (len(rows.findall(first)), 'id="newer"' in first) == (100, False)
+        assert ("@fan236" in first, "@fan136" in first) == (True, False)
+        older = re.search(r'id="older" href="(/follows\?before=\d+)"', first)
+        assert older is not None
+        second = agent.get(older.group(1)).text
+        assert (len(rows.findall(second)), "@fan136" in second, "@fan137" in second) == (100, True, False)
+        third_link = re.search(r'id="older" href="(/follows\?before=\d+)"', second)
+        assert third_link is not None
+        third = agent.get(third_link.group(1)).text
+        assert (len(rows.findall(third)), "@fan036" in third, 'id="older"' in third) == (37, True, False)
+        newer = re.search(r'id="newer" href="(/follows\?after=\d+)"', third)
+        assert newer is not None
+        assert rows.findall(agent.get(newer.group(1)).text) == rows.findall(second)
+        decision = rows.findall(second)[0]
+        after = post_form(agent, f"/follows/{decision}/done", {"back": older.group(1)}, page=older.group(1))
+        assert "Marked as followed." in after
+        assert (len(rows.findall(after)), decision in rows.findall(after)) == (100, False)
 
     def test_recently_done_is_ordered_by_when_it_was_done(self, bot: App, agent: TestClient) -> None:
         """@ada, decided first but followed last, leads the "recently followed by hand" list."""

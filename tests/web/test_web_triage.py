@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
@@ -11,7 +14,9 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.store.models import AuditLog, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import weighted_length
+from bot.triage import queue
 from bot.triage.routing import NewComplaint, open_triage_items
+from bot.web.pages.triage import sla_phrase
 from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
@@ -59,6 +64,24 @@ class TestTriageList:
         assert page.count("SLA breached") == 1
         assert "1 min late" in page
 
+    def test_lateness_stops_growing_once_answered(self, bot: App, agent: TestClient, clock: ManualClock) -> None:
+        """Answered 1 min after its SLA then resolved: still "answered 1 min late" 100 minutes on, list and page."""
+        ids = _seed(bot)
+        critical = ids["102"]
+        with bot.session() as session:
+            item = queue.get_item(session, critical)
+            item.first_response_at = item.sla_due_at + timedelta(minutes=1)
+            item.status = "replied"
+            session.add(item)
+        clock.advance(17 * 60)
+        with bot.session() as session:
+            queue.resolve(session, item_id=critical, actor="sam", now=clock.now())
+        clock.advance(100 * 60)
+        listed = agent.get("/triage/items?status=resolved").text
+        assert "SLA breached</span><br>answered 1 min late" in listed
+        assert " late" not in listed.replace("answered 1 min late", "")
+        assert '(<span id="item-sla">answered 1 min late</span>)' in agent.get(f"/triage/{critical}").text
+
     def test_fragment_is_the_list_alone(self, bot: App, agent: TestClient) -> None:
         """The refresh URL answers the list without the page around it."""
         ids = _seed(bot)
@@ -75,6 +98,33 @@ class TestTriageList:
         assert f'data-item="{ids["101"]}"' in agent.get("/triage?status=resolved").text
 
 
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _item_due_at_t0(status: str, first_response_at: datetime | None) -> TriageItem:
+    return TriageItem(id=1, mention_id="1", author_id="7", severity="high", severity_rank=1, score=0.9, status=status,
+                      sla_due_at=T0, first_response_at=first_response_at, created_at=T0 - timedelta(hours=1),
+                      updated_at=T0)
+
+
+class TestSlaPhrase:
+    @pytest.mark.parametrize(("status", "answered", "now", "expected"), [
+        ("claimed", None, T0 - timedelta(minutes=12, seconds=30), "12 min left"),
+        ("claimed", None, T0 + timedelta(seconds=20), "1 min late"),
+        ("new", None, T0 + timedelta(minutes=99), "1 h 39 min late"),
+        ("replied", T0 - timedelta(minutes=3), T0 + timedelta(hours=5), "answered in time"),
+        ("replied", T0, T0 + timedelta(hours=5), "answered in time"),
+        ("resolved", T0 + timedelta(minutes=1), T0 + timedelta(minutes=100), "answered 1 min late"),
+        ("resolved", T0 + timedelta(minutes=1), T0 + timedelta(days=3), "answered 1 min late"),
+        ("dismissed", None, T0 + timedelta(hours=2), ""),
+    ])
+    def test_answered_items_are_measured_at_their_first_response(
+        self, status: str, answered: datetime | None, now: datetime, expected: str
+    ) -> None:
+        """Once answered the phrase is fixed at the first response; only unanswered open items count against now."""
+        assert sla_phrase(_item_due_at_t0(status, answered), now=now) == expected
+
+
 class TestTriageActions:
     def test_claim(self, bot: App, agent: TestClient) -> None:
         """Claiming makes the agent the assignee, with a triage.claimed audit row."""
@@ -89,8 +139,6 @@ class TestTriageActions:
         """A conflict is a message on the page, not an error page."""
         ids = _seed(bot)
         add_staff(bot, "kim", "agent")
-        from bot.triage import queue
-
         with bot.session() as session:
             queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
         page = post_form(agent, f"/triage/{ids['102']}/claim", page="/triage")
@@ -169,7 +217,9 @@ class TestTriageActions:
     def test_unknown_item(self, agent: TestClient) -> None:
         """An unknown item is a 404 page, and an action on it a message."""
         assert agent.get("/triage/999").status_code == 404
-        assert "no triage item 999" in post_form(agent, "/triage/999/resolve", page="/triage")
+        token = csrf_token(agent, "/triage")
+        response = agent.post("/triage/999/resolve", data={"csrf_token": token})
+        assert (response.status_code, "no triage item 999" in response.text) == (404, True)
 
     def test_csrf_token_is_the_sessions(self, agent: TestClient) -> None:
         """The token on the triage page is the one the login page showed after sign-in (one per session)."""
@@ -207,11 +257,64 @@ class TestReplyOnceOnTheWeb:
         assert 'id="reply-form"' in detail
         assert 'name="follow_up" value="true" id="reply-follow-up" required' in detail
         refused = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
-        assert f"triage item {item} was already answered by reply post 1 (posted)" in refused
+        assert (f"triage item {item} was already answered by reply post 1 (posted); another reply must be sent as "
+                "a follow-up: reload the page and tick &#34;Send a follow-up&#34;") in refused
+        assert "--follow-up" not in refused
         post_form(agent, f"/triage/{item}/reply", {"template": "dm_us", "follow_up": "true"}, page="/triage")
         with bot.session() as session:
             assert [(p.id, p.state) for p in session.exec(select(Post).order_by(col(Post.id)))] == [
                 (1, "posted"), (2, "scheduled")]
+
+    def test_a_reply_in_the_agents_own_words(self, bot: App, agent: TestClient) -> None:
+        """The free-text form queues exactly that text as the reply post, noted as custom text."""
+        ids = _seed(bot)
+        item = ids["103"]
+        detail = agent.get(f"/triage/{item}").text
+        assert 'id="reply-text-form"' in detail
+        assert '<textarea name="text" id="reply-text" rows="4" maxlength="5000" required>' in detail
+        page = post_form(agent, f"/triage/{item}/reply", {"text": "  @ada so sorry, refund on its way  "},
+                         page="/triage")
+        assert f"Reply queued for item {item}." in page
+        with bot.session() as session:
+            posts = [(p.text, p.template, p.in_reply_to_tweet_id, p.created_by) for p in session.exec(select(Post))]
+        assert posts == [("@ada so sorry, refund on its way", None, "103", "sam")]
+        with bot.session() as session:
+            assert queue.history(session, item)[-1].detail == "post 1 custom text"
+
+    @pytest.mark.parametrize(("form", "message"), [
+        ({"text": "x" * 281}, "the reply is 281 weighted characters; one post holds at most 280: shorten it"),
+        ({"text": "   "}, "choose a reply template or write your own reply"),
+        ({}, "choose a reply template or write your own reply"),
+        ({"template": "apology", "text": "sorry"}, "send either a reply template or your own text, not both"),
+    ])
+    def test_a_reply_is_exactly_one_template_or_text_that_fits(
+        self, bot: App, agent: TestClient, form: dict[str, str], message: str
+    ) -> None:
+        """Too long, blank, neither or both: the item page says why and nothing is queued or claimed."""
+        ids = _seed(bot)
+        page = post_form(agent, f"/triage/{ids['103']}/reply", form, page="/triage")
+        assert f'<h1>Complaint {ids["103"]}' in page
+        assert message in page
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
+        assert _item(bot, ids["103"]).status == "new"
+
+    def test_the_own_words_form_needs_the_follow_up_box_too(self, bot: App, agent: TestClient) -> None:
+        """After a posted reply the free-text form also asks for the follow-up box."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"text": "@ada sorry"}, page="/triage")
+        with bot.session() as session:
+            post = session.get(Post, 1)
+            assert post is not None
+            post.state = "posted"
+            session.add(post)
+        detail = agent.get(f"/triage/{item}").text
+        assert 'name="follow_up" value="true" id="reply-text-follow-up" required' in detail
+        post_form(agent, f"/triage/{item}/reply", {"text": "@ada all fixed now", "follow_up": "true"}, page="/triage")
+        with bot.session() as session:
+            assert [p.text for p in session.exec(select(Post).order_by(col(Post.id)))] == ["@ada sorry",
+                                                                                          "@ada all fixed now"]
 
     def test_a_failed_reply_shows_and_the_form_returns(self, bot: App, agent: TestClient) -> None:
         """A cancelled reply puts the item back to claimed; the page says why and offers the form again."""
@@ -238,8 +341,6 @@ class TestCloseOnTheWeb:
         add_staff(bot, "kim", "agent")
         add_staff(bot, "sam", "agent")
         add_staff(bot, "root", "admin")
-        from bot.triage import queue
-
         with bot.session() as session:
             queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
         sign_in(client, "sam")
@@ -253,6 +354,59 @@ class TestCloseOnTheWeb:
         with bot.session() as session:
             assert queue.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
 
+    @pytest.mark.parametrize("action", ["resolve", "dismiss"])
+    def test_a_refused_close_stays_on_the_item_and_a_done_one_goes_to_the_list(
+        self, bot: App, agent: TestClient, action: str
+    ) -> None:
+        """sam closing kim's item lands back on the item page with the reason; closing his own goes to /triage."""
+        ids = _seed(bot)
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        token = csrf_token(agent, "/triage")
+        refused = agent.post(f"/triage/{ids['102']}/{action}", data={"csrf_token": token}, follow_redirects=False)
+        assert (refused.status_code, refused.headers["location"]) == (303, f"/triage/{ids['102']}")
+        page = agent.get(refused.headers["location"]).text
+        assert f"triage item {ids['102']} is claimed by kim" in page
+        assert f"<h1>Complaint {ids['102']}" in page
+        done = agent.post(f"/triage/{ids['103']}/{action}", data={"csrf_token": token}, follow_redirects=False)
+        assert (done.status_code, done.headers["location"]) == (303, "/triage")
+
+    def test_an_agent_cannot_take_over_a_colleagues_item_by_assigning_it(self, bot: App, client: TestClient) -> None:
+        """root holds the item: sam sees no Assign form, a forged assign is refused and Dismiss still is."""
+        from tests.web.conftest import sign_in
+
+        ids = _seed(bot)
+        add_staff(bot, "sam", "agent")
+        add_staff(bot, "root", "admin")
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="root", now=bot.clock.now())
+        sign_in(client, "sam")
+        detail = client.get(f"/triage/{ids['102']}").text
+        assert 'id="assign-form"' not in detail
+        assert "root holds this item: only they or an admin can reassign or close it." in detail
+        page = post_form(client, f"/triage/{ids['102']}/assign", {"assignee": "sam"}, page="/triage")
+        assert f"triage item {ids['102']} is claimed by root" in page
+        post_form(client, f"/triage/{ids['102']}/dismiss", page="/triage")
+        assert (_item(bot, ids["102"]).status, _item(bot, ids["102"]).assignee) == ("claimed", "root")
+        assert 'id="assign-form"' in client.get(f"/triage/{ids['103']}").text
+
+    def test_an_admin_reassigns_a_colleagues_item(self, bot: App, client: TestClient) -> None:
+        """kim holds the item: root sees the Assign form and gives it to sam, noted as an override."""
+        from tests.web.conftest import sign_in
+
+        ids = _seed(bot)
+        add_staff(bot, "kim", "agent")
+        add_staff(bot, "sam", "agent")
+        add_staff(bot, "root", "admin")
+        with bot.session() as session:
+            queue.claim(session, item_id=ids["102"], actor="kim", now=bot.clock.now())
+        sign_in(client, "root")
+        assert 'id="assign-form"' in client.get(f"/triage/{ids['102']}").text
+        post_form(client, f"/triage/{ids['102']}/assign", {"assignee": "sam"}, page="/triage")
+        assert _item(bot, ids["102"]).assignee == "sam"
+        with bot.session() as session:
+            assert queue.history(session, ids["102"])[-1].detail == "to sam (override: claimed by kim)"
+
     def test_the_list_says_how_many_it_left_out(self, bot: App, agent: TestClient) -> None:
         """Over 200 open items the list shows the 200 most urgent and says how many there are."""
         _seed(bot)
@@ -263,3 +417,33 @@ class TestCloseOnTheWeb:
             session.flush()
             open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(1000, 1200)], now=now)
         assert "Showing the 200 most urgent of 203 items." in agent.get("/triage/items").text
+
+    def test_the_list_pages_on_in_urgency_order(self, bot: App, agent: TestClient) -> None:
+        """1097 open items: 200 a page; page 2 continues in order, knows its place, refreshes itself and links back."""
+        ids = _seed(bot)
+        with bot.session() as session:
+            now = bot.clock.now()
+            for n in range(2000, 3094):
+                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
+            session.flush()
+            opened = open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 3094)],
+                                       now=now)
+            whole = [i.id for i in queue.list_items(session)]
+        assert whole[:3] == [ids["102"], ids["103"], ids["101"]]
+        rows = re.compile(r'data-item="(\d+)"')
+        first = agent.get("/triage").text
+        assert "Showing the 200 most urgent of 1097 items." in first
+        assert [int(i) for i in rows.findall(first)] == whole[:200]
+        assert 'id="more-urgent"' not in first
+        assert f'id="less-urgent" href="/triage?status=open&amp;after={whole[199]}"' in first
+        second = agent.get(f"/triage?status=open&after={whole[199]}").text
+        assert [int(i) for i in rows.findall(second)] == whole[200:400]
+        assert "Showing items 201–400 of 1097, most urgent first." in second
+        assert f'data-refresh="/triage/items?status=open&amp;after={whole[199]}"' in second
+        assert f'id="more-urgent" href="/triage?status=open&amp;before={whole[200]}"' in second
+        back = agent.get(f"/triage?status=open&before={whole[200]}").text
+        assert [int(i) for i in rows.findall(back)] == whole[:200]
+        last = agent.get(f"/triage/items?status=open&after={whole[999]}").text
+        assert [int(i) for i in rows.findall(last)] == whole[1000:]
+        assert ("Showing items 1001–1097 of 1097" in last, 'id="less-urgent"' in last) == (True, False)
+        assert opened["3093"] == whole[-1]

@@ -13,6 +13,7 @@ from bot.domain import Role
 from bot.store.models import AuditLog
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, render, require
+from bot.web.ids import RowIdQuery
 
 AUDIT_ROLES = (Role.ADMIN, Role.EDITOR)
 PAGE_SIZE = 200
@@ -45,7 +46,7 @@ def routes(ctx: WebContext) -> APIRouter:
 
     @router.get("/audit", response_class=HTMLResponse)
     def audit_page(request: Request, staff: Reader, actor: str = "", action: str = "",
-                   before: int | None = None) -> HTMLResponse:
+                   before: RowIdQuery = None) -> HTMLResponse:
         with ctx.app.session() as db:
             rows = audit_rows(db, actor=actor.strip()[:100], action=action.strip()[:60], before_id=before)
         older = rows[-1].id if len(rows) == PAGE_SIZE else None

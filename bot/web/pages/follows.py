@@ -8,11 +8,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.domain import FollowStatus
-from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
+from bot.follow.decisions import count_follows, list_follows, mark_manual_done, mark_manual_skipped
 from bot.web.accounts import StaffMember
-from bot.web.context import WebContext, act, check_csrf, current_staff, render
+from bot.web.context import WebContext, act, check_csrf, current_staff, render, safe_next
+from bot.web.ids import RowId, RowIdQuery
 
 RECENTLY_DONE = 50
+#: The waiting list shows this many people a page, with links to newer and older ones.
+PAGE_SIZE = 100
 
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -23,22 +26,34 @@ def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter(prefix="/follows", dependencies=[Depends(check_csrf)])
 
     @router.get("", response_class=HTMLResponse)
-    def follows_page(request: Request, staff: Staff) -> HTMLResponse:
+    def follows_page(request: Request, staff: Staff, before: RowIdQuery = None,
+                     after: RowIdQuery = None) -> HTMLResponse:
+        """`PAGE_SIZE` waiting people a page, newest first; `before`/`after` a decision id: older/newer ones."""
+        manual = FollowStatus.MANUAL
+        after = None if before is not None else after
         with ctx.app.session() as db:
-            waiting = list_follows(db, status=FollowStatus.MANUAL)
+            waiting = list_follows(db, status=manual, limit=PAGE_SIZE, before=before, after=after)
+            first, last = (waiting[0][0].id, waiting[-1][0].id) if waiting else (None, None)
+            newer = first if first is not None and list_follows(db, status=manual, limit=1, after=first) else None
+            older = last if last is not None and list_follows(db, status=manual, limit=1, before=last) else None
+            total = count_follows(db, status=manual)
             done = list_follows(db, status=FollowStatus.MANUAL_DONE, limit=RECENTLY_DONE)
-        return render(request, "follows.html", waiting=waiting, done=done)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return render(request, "follows.html", waiting=waiting, done=done, total=total, newer=newer, older=older,
+                      paged=before is not None or after is not None, here=here)
 
     @router.post("/{decision_id}/done")
-    def mark_done(request: Request, decision_id: int, staff: Staff) -> RedirectResponse:
-        return act(request, back="/follows", done="Marked as followed.",
+    def mark_done(request: Request, decision_id: RowId, staff: Staff,
+                  back: Annotated[str, Form(max_length=500)] = "/follows") -> RedirectResponse:
+        return act(request, back=safe_next(back, "/follows"), done="Marked as followed.",
                    action=lambda db, now: mark_manual_done(db, decision_id=decision_id, actor=staff.username, now=now))
 
     @router.post("/{decision_id}/skip")
     def skip(
-        request: Request, decision_id: int, staff: Staff, reason: Annotated[str, Form(max_length=500)] = ""
+        request: Request, decision_id: RowId, staff: Staff, reason: Annotated[str, Form(max_length=500)] = "",
+        back: Annotated[str, Form(max_length=500)] = "/follows",
     ) -> RedirectResponse:
-        return act(request, back="/follows", done="Skipped: taken off the list without following.",
+        return act(request, back=safe_next(back, "/follows"), done="Skipped: taken off the list without following.",
                    action=lambda db, now: mark_manual_skipped(db, decision_id=decision_id, actor=staff.username,
                                                               now=now, reason=reason))
 

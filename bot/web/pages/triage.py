@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -16,14 +16,20 @@ from bot.render.renderer import PostTooLongError
 from bot.store.models import Author, Classification, Mention, Post, TriageAction, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage import queue
+from bot.triage.errors import AlreadyAnsweredError, TriageConflictError
+from bot.triage.mentions import flag_notes
 from bot.triage.replies import LIVE_REPLY_STATES
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
-from bot.web.context import WebContext, act, check_csrf, render, require
+from bot.web.context import WebContext, act, check_csrf, duration, render, require
+from bot.web.ids import RowId, RowIdQuery
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
-#: The list page shows the most urgent items first, at most this many (and says how many it left out).
+#: The free-text reply field takes at most this many characters (the domain then checks the 280 weighted ones:
+#: a link counts 23 however long it is).
+REPLY_TEXT_MAX_CHARS = 5000
+#: The list page shows the most urgent items first, this many a page (with links to more and less urgent ones).
 LIST_LIMIT = 200
 
 
@@ -38,9 +44,10 @@ class TriageRow:
     followers: int | None
     reasons: tuple[str, ...]
     breached: bool
-    minutes_left: int
+    sla: str  # `sla_phrase`: "12 min left", "1 h 05 min late", "answered in time", "answered 1 min late" or ""
     summoned: bool
     reply: Post | None = None  # the newest reply post (any state)
+    flagged: str | None = None  # a person put it in the queue: "flagged by sam: note" (`bot.triage.mentions`)
 
     @property
     def reply_live(self) -> bool:
@@ -54,13 +61,38 @@ def _latest_replies(session: Session, item_ids: list[int]) -> dict[int, Post]:
     return {p.triage_item_id: p for p in session.exec(stmt) if p.triage_item_id is not None}
 
 
+def _whole_minutes(delta: timedelta) -> int:
+    """A time span in minutes, any part of a minute counting as one (so 20 s late is "1 min late")."""
+    return -int(-delta.total_seconds() // 60)
+
+
+def sla_phrase(item: TriageItem, *, now: datetime) -> str:
+    """Where the item stands against its first-response SLA (`bot.triage.sla`), in words.
+
+    Answered: met or missed when the first reply went out, fixed from then on ("answered in time",
+    "answered 1 min late"). Unanswered and open: the time left until `sla_due_at`, or how late it
+    is now. Closed without an answer: "" (nothing is running).
+    """
+    if item.first_response_at is not None:
+        if item.first_response_at <= item.sla_due_at:
+            return "answered in time"
+        return f"answered {duration(_whole_minutes(item.first_response_at - item.sla_due_at))} late"
+    if item.status not in OPEN_STATUSES:
+        return ""
+    if item.sla_due_at < now:
+        return f"{duration(_whole_minutes(now - item.sla_due_at))} late"
+    return f"{duration(int((item.sla_due_at - now).total_seconds() // 60))} left"
+
+
 def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> list[TriageRow]:
     mention_ids = [i.mention_id for i in items]
     mentions = {m.id: m for m in session.exec(select(Mention).where(col(Mention.id).in_(mention_ids)))}
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_([i.author_id for i in items])))}
     verdicts = {c.mention_id: c for c in session.exec(
         select(Classification).where(col(Classification.mention_id).in_(mention_ids)))}
-    replies = _latest_replies(session, [i.id for i in items if i.id is not None])
+    item_ids = [i.id for i in items if i.id is not None]
+    replies = _latest_replies(session, item_ids)
+    flags = flag_notes(session, item_ids)
     rows = []
     for item in items:
         mention, author = mentions.get(item.mention_id), authors.get(item.author_id)
@@ -73,18 +105,43 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
             followers=author.followers_count if author else None,
             reasons=tuple(verdict.reasons) if verdict else (),
             breached=queue.is_sla_breached(item, now=now),
-            minutes_left=int((item.sla_due_at - now).total_seconds() // 60),
+            sla=sla_phrase(item, now=now),
             summoned=mention.summoned if mention else False,
             reply=replies.get(item.id or 0),
+            flagged=flags.get(item.id or 0),
         ))
     return rows
 
 
-def _listed(session: Session, status: str, now: datetime) -> tuple[list[TriageRow], int]:
-    """The most urgent `LIST_LIMIT` rows in `status`, and how many items there are in all."""
+@dataclass(frozen=True, slots=True)
+class TriagePage:
+    """One page of the list: its rows, where it starts in the whole queue, and the ids to page on from."""
+
+    rows: list[TriageRow]
+    total: int
+    offset: int  # how many items come before the first row
+    more_urgent: int | None  # the first row's id when there are more urgent items (the link back)
+    less_urgent: int | None  # the last row's id when there are less urgent items (the link on)
+    paging: str  # the query string's paging part ("&after=ID", "&before=ID" or "") for the page's refresh
+
+
+def _listed(session: Session, status: str, now: datetime, *, after: int | None = None,
+            before: int | None = None) -> TriagePage:
+    """`LIST_LIMIT` rows in `status`, most urgent first, after (or before) the item with that id."""
     wanted = None if status == "open" else TriageStatus(status)
-    rows = triage_rows(session, queue.list_items(session, status=wanted, limit=LIST_LIMIT), now=now)
-    return rows, queue.count_items(session, status=wanted)
+    after = None if before is not None else after
+    items = queue.list_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
+    total = queue.count_items(session, status=wanted)
+    offset = queue.count_items(session, status=wanted, more_urgent_than=items[0]) if items else 0
+    paging = f"&after={after}" if after is not None else (f"&before={before}" if before is not None else "")
+    return TriagePage(
+        rows=triage_rows(session, items, now=now),
+        total=total,
+        offset=offset,
+        more_urgent=items[0].id if items and offset > 0 else None,
+        less_urgent=items[-1].id if items and offset + len(items) < total else None,
+        paging=paging,
+    )
 
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -98,22 +155,25 @@ def routes(ctx: WebContext) -> APIRouter:
         return status if status in LIST_STATUSES else "open"
 
     @router.get("", response_class=HTMLResponse)
-    def triage_page(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+    def triage_page(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
+                    before: RowIdQuery = None) -> HTMLResponse:
+        """`LIST_LIMIT` items a page; `after`/`before` an item id: the less/more urgent ones."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows, total = _listed(db, wanted, ctx.now())
-        return render(request, "triage.html", rows=rows, total=total, list_status=wanted, statuses=LIST_STATUSES)
+            page = _listed(db, wanted, ctx.now(), after=after, before=before)
+        return render(request, "triage.html", page=page, rows=page.rows, list_status=wanted, statuses=LIST_STATUSES)
 
     @router.get("/items", response_class=HTMLResponse)
-    def triage_items(request: Request, staff: Agent, status: str | None = None) -> HTMLResponse:
+    def triage_items(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
+                     before: RowIdQuery = None) -> HTMLResponse:
         """The list alone, for the page's 10-second refresh."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
-            rows, total = _listed(db, wanted, ctx.now())
-        return render(request, "_triage_items.html", fragment=True, rows=rows, total=total, list_status=wanted)
+            page = _listed(db, wanted, ctx.now(), after=after, before=before)
+        return render(request, "_triage_items.html", fragment=True, page=page, rows=page.rows, list_status=wanted)
 
     @router.get("/{item_id}", response_class=HTMLResponse)
-    def triage_detail(request: Request, item_id: int, staff: Agent, template: str | None = None) -> HTMLResponse:
+    def triage_detail(request: Request, item_id: RowId, staff: Agent, template: str | None = None) -> HTMLResponse:
         with ctx.app.session() as db:
             item = db.get(TriageItem, item_id)
             rows = triage_rows(db, [item], now=ctx.now()) if item is not None else []
@@ -126,12 +186,14 @@ def routes(ctx: WebContext) -> APIRouter:
         names, problem = reply_names(ctx)
         chosen = template if template in names else (names[0] if names else None)
         preview = _preview(ctx, row, chosen, staff.username) if chosen else None
-        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees,
+        can_assign = queue.may_change_holder(row.item, staff.username, supervisor=staff.has(Role.ADMIN))
+        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees, can_assign=can_assign,
                       templates=names, chosen=chosen, preview=preview, template_problem=problem,
-                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH)
+                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH,
+                      text_max=REPLY_TEXT_MAX_CHARS)
 
     @router.get("/{item_id}/preview")
-    def triage_preview(item_id: int, template: str, staff: Agent) -> JSONResponse:
+    def triage_preview(item_id: RowId, template: str, staff: Agent) -> JSONResponse:
         """The reply `template` would send for this item, with its weighted length (JSON for the page script)."""
         with ctx.app.session() as db:
             item = db.get(TriageItem, item_id)
@@ -146,50 +208,66 @@ def routes(ctx: WebContext) -> APIRouter:
     def back(item_id: int) -> str:
         return f"/triage/{item_id}"
 
+    def to_list(_closed: object) -> str:
+        """Where a successful close goes: the item is done with, back to the list (a refusal stays on the item)."""
+        return "/triage"
+
     @router.post("/{item_id}/claim")
-    def claim(request: Request, item_id: int, staff: Agent) -> RedirectResponse:
+    def claim(request: Request, item_id: RowId, staff: Agent) -> RedirectResponse:
         return act(request, back=back(item_id), done=f"Item {item_id} is yours.",
                    action=lambda db, now: queue.claim(db, item_id=item_id, actor=staff.username, now=now))
 
     @router.post("/{item_id}/assign")
-    def assign(request: Request, item_id: int, staff: Agent,
+    def assign(request: Request, item_id: RowId, staff: Agent,
                assignee: Annotated[str, Form(max_length=100)]) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             if assignee not in active_usernames(db, TRIAGE_ROLES):
                 raise ValueError(f"{assignee!r} is not an active agent or admin")
-            return queue.assign(db, item_id=item_id, assignee=assignee, actor=staff.username, now=now)
+            return queue.assign(db, item_id=item_id, assignee=assignee, actor=staff.username, now=now,
+                                override=staff.has(Role.ADMIN))
 
         return act(request, back=back(item_id), done=f"Item {item_id} assigned to {assignee}.", action=action)
 
     @router.post("/{item_id}/reply")
-    def reply(request: Request, item_id: int, staff: Agent,
-              template: Annotated[str, Form(max_length=100)],
+    def reply(request: Request, item_id: RowId, staff: Agent, *,
+              template: Annotated[str, Form(max_length=100)] = "",
+              text: Annotated[str, Form(max_length=REPLY_TEXT_MAX_CHARS)] = "",
               follow_up: Annotated[bool, Form()] = False) -> RedirectResponse:
+        """A reply from a canned `template` or in the agent's own words (`text`): exactly one of them."""
         def action(db: Session, now: datetime) -> object:
-            names, problem = reply_names(ctx)
-            if template not in names:
-                raise ValueError(problem or f"no reply template {template!r}")
-            return queue.reply(db, item_id=item_id, actor=staff.username, now=now, renderer=ctx.app.renderer,
-                               locale=ctx.app.settings.locale, template=template, follow_up=follow_up)
+            if template and text.strip():
+                raise ValueError("send either a reply template or your own text, not both")
+            if not template and not text.strip():
+                raise ValueError("choose a reply template or write your own reply")
+            if template:
+                names, problem = reply_names(ctx)
+                if template not in names:
+                    raise ValueError(problem or f"no reply template {template!r}")
+            try:
+                return queue.reply(db, item_id=item_id, actor=staff.username, now=now,
+                                   renderer=ctx.app.renderer if template else None, locale=ctx.app.settings.locale,
+                                   template=template or None, text=None if template else text, follow_up=follow_up)
+            except AlreadyAnsweredError as exc:
+                raise TriageConflictError(f'{exc}: reload the page and tick "Send a follow-up"') from exc
 
         return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
 
     @router.post("/{item_id}/resolve")
-    def resolve(request: Request, item_id: int, staff: Agent,
+    def resolve(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
-        return act(request, back="/triage", done=f"Item {item_id} resolved.",
+        return act(request, back=back(item_id), then=to_list, done=f"Item {item_id} resolved.",
                    action=lambda db, now: queue.resolve(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/dismiss")
-    def dismiss(request: Request, item_id: int, staff: Agent,
+    def dismiss(request: Request, item_id: RowId, staff: Agent,
                 note: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
-        return act(request, back="/triage", done=f"Item {item_id} dismissed.",
+        return act(request, back=back(item_id), then=to_list, done=f"Item {item_id} dismissed.",
                    action=lambda db, now: queue.dismiss(db, item_id=item_id, actor=staff.username, now=now, note=note,
                                                         override=staff.has(Role.ADMIN)))
 
     @router.post("/{item_id}/label")
-    def label(request: Request, item_id: int, staff: Agent,
+    def label(request: Request, item_id: RowId, staff: Agent,
               label: Annotated[str, Form(max_length=30)]) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
             queue.get_item(db, item_id)
