@@ -193,6 +193,8 @@ def _problem(error: Any) -> str:
         return f"is too long (at most {context.get('max_length')} characters)"
     if error["type"] in ("int_parsing", "int_type"):
         return "must be a whole number"
+    if error["type"] in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        return "is out of range"
     return "has a value this form does not accept"
 
 

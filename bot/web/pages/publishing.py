@@ -28,6 +28,7 @@ from bot.render.thread import split_thread
 from bot.store.models import AuditLog, DeadLetter, Post
 from bot.web.accounts import StaffMember
 from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, render, require, web_session
+from bot.web.ids import RowId
 
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
 MAX_AUTO_RESUME_MINUTES = 7 * 24 * 60
@@ -141,14 +142,14 @@ def routes(ctx: WebContext) -> APIRouter:
         return RedirectResponse("/queue", status_code=303)
 
     @router.post("/queue/posts/{post_id}/approve")
-    def approve(request: Request, post_id: int, staff: Editor) -> RedirectResponse:
+    def approve(request: Request, post_id: RowId, staff: Editor) -> RedirectResponse:
         return act(request, back="/queue", done=f"Post {post_id} approved.",
                    action=lambda db, now: approve_post(db, post_id, actor=staff.username, now=now))
 
     @router.post("/queue/posts/{post_id}/edit")
     def edit(
         request: Request,
-        post_id: int,
+        post_id: RowId,
         staff: Editor,
         text: Annotated[str, Form(max_length=5000)] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
@@ -164,7 +165,7 @@ def routes(ctx: WebContext) -> APIRouter:
         return act(request, back="/queue", done=f"Post {post_id} saved.", action=action)
 
     @router.post("/queue/posts/{post_id}/cancel")
-    def cancel(request: Request, post_id: int, staff: Editor,
+    def cancel(request: Request, post_id: RowId, staff: Editor,
                reason: Annotated[str, Form(max_length=500)] = "") -> RedirectResponse:
         return act(request, back="/queue", done=f"Post {post_id} cancelled.",
                    action=lambda db, now: cancel_post(db, post_id, actor=staff.username, now=now, reason=reason))
