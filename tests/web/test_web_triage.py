@@ -37,6 +37,15 @@ def _audit(bot: App, prefix: str) -> list[tuple[str, str, str]]:
         return [(r.actor, r.action, r.target) for r in rows]
 
 
+def _mark_posted(bot: App, post_id: int) -> None:
+    """As if the publisher had sent the reply post."""
+    with bot.session() as session:
+        post = session.get(Post, post_id)
+        assert post is not None
+        post.state = "posted"
+        session.add(post)
+
+
 def _item(bot: App, item_id: int) -> TriageItem:
     with bot.session() as session:
         item = session.get(TriageItem, item_id)
@@ -248,11 +257,7 @@ class TestReplyOnceOnTheWeb:
         ids = _seed(bot)
         item = ids["103"]
         post_form(agent, f"/triage/{item}/reply", {"template": "apology"}, page="/triage")
-        with bot.session() as session:
-            post = session.get(Post, 1)
-            assert post is not None
-            post.state = "posted"
-            session.add(post)
+        _mark_posted(bot, 1)
         detail = agent.get(f"/triage/{item}").text
         assert 'id="reply-form"' in detail
         assert 'name="follow_up" value="true" id="reply-follow-up" required' in detail
@@ -304,11 +309,7 @@ class TestReplyOnceOnTheWeb:
         ids = _seed(bot)
         item = ids["103"]
         post_form(agent, f"/triage/{item}/reply", {"text": "@ada sorry"}, page="/triage")
-        with bot.session() as session:
-            post = session.get(Post, 1)
-            assert post is not None
-            post.state = "posted"
-            session.add(post)
+        _mark_posted(bot, 1)
         detail = agent.get(f"/triage/{item}").text
         assert 'name="follow_up" value="true" id="reply-text-follow-up" required' in detail
         post_form(agent, f"/triage/{item}/reply", {"text": "@ada all fixed now", "follow_up": "true"}, page="/triage")
