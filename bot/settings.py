@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -20,12 +20,13 @@ from bot.errors import ConfigError
 TIERS = ("free", "basic", "pro", "payg", "enterprise")
 REAL_API_BASE_URL = "https://api.twitter.com"
 #: Hosts of the real X API (either spelling): talking to them needs real credentials.
-REAL_API_HOSTS = ("https://api.twitter.com", "https://api.x.com")
+REAL_API_HOSTS = ("api.twitter.com", "api.x.com")
 
 
 def is_real_api(base_url: str) -> bool:
-    """True when `base_url` is the real X API rather than the sandbox or an emulator."""
-    return base_url.rstrip("/") in REAL_API_HOSTS
+    """True when `base_url` is X's own API (https, no path) rather than the sandbox or an emulator."""
+    parts = urlsplit(base_url.rstrip("/"))
+    return parts.scheme == "https" and parts.netloc in REAL_API_HOSTS and parts.path in ("", "/")
 
 
 MISSING_CREDENTIALS = (

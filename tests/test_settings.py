@@ -324,9 +324,11 @@ class TestLenientForms:
     @pytest.mark.parametrize(
         ("url", "real"),
         [("https://api.x.com", True), ("https://api.twitter.com/", True), ("http://127.0.0.1:8787", False),
-         ("https://api.x.com.example.org", False)],
+         ("https://api.x.com.example.org", False), ("http://api.twitter.com", False),
+         ("https://api.twitter.com/sandbox", False)],
     )
     def test_is_real_api(self, url: str, real: bool) -> None:
+        """Only X's own https hosts without a path are the real API (the X client rewrites every other base)."""
         assert is_real_api(url) is real
 
     def test_api_x_com_is_live_and_needs_credentials(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.xapi.transport import GatewayAdapter, is_real_api, mount
+from bot.xapi.transport import GatewayAdapter, mount
 
 
 class TestRewrite:
@@ -27,15 +27,6 @@ class TestRewrite:
 
 
 class TestMount:
-    @pytest.mark.parametrize(
-        ("base_url", "real"),
-        [("https://api.twitter.com", True), ("https://api.x.com/", True), ("http://api.twitter.com", False),
-         ("http://127.0.0.1:8099", False), ("https://api.twitter.com/sandbox", False)],
-    )
-    def test_is_real_api(self, base_url: str, real: bool) -> None:
-        """Only X's own https hosts without a path count as the real API."""
-        assert is_real_api(base_url) is real
-
     def test_real_api_gets_a_timeout_but_no_rewriting(self) -> None:
         """For the real API the adapter keeps the URL and still applies the timeout."""
         with requests.Session() as session:

@@ -9,10 +9,11 @@ signature still covers the original URL. tweepy exposes no timeout, so the adapt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from bot.settings import is_real_api
 
 TWITTER_API = "https://api.twitter.com"
 
@@ -53,12 +54,6 @@ class GatewayAdapter(HTTPAdapter):
             cert=cert,
             proxies=proxies,
         )
-
-
-def is_real_api(base_url: str) -> bool:
-    """Whether `base_url` is X's own API host (no rewriting needed)."""
-    parts = urlsplit(base_url.rstrip("/"))
-    return parts.scheme == "https" and parts.netloc in ("api.twitter.com", "api.x.com") and parts.path in ("", "/")
 
 
 def mount(session: requests.Session, *, base_url: str, timeout: float) -> GatewayAdapter:
