@@ -54,7 +54,12 @@ class CrisisCheck:
     ratio: float
     tripped: bool
     already_active: bool = False
-    reason: str = ""
+    reason: str = ""  # why crisis mode is on (tripped now or before), else empty
+
+    @property
+    def crisis_on(self) -> bool:
+        """Whether crisis mode is on after this check."""
+        return self.tripped or self.already_active
 
 
 def complaints_between(session: Session, *, start: datetime, end: datetime, after_id: int = 0) -> int:
@@ -163,14 +168,13 @@ def watch_crisis(
         if result.tripped and sender is not None:
             set_counter(session, ALERT_OWED_COUNTER, 1)
         owed = counter_value(session, ALERT_OWED_COUNTER) == 1
-        state = crisis_state(session, now=clock.now())
-        if owed and (not state.active or sender is None):
+        if owed and (not result.crisis_on or sender is None):
             set_counter(session, ALERT_OWED_COUNTER, 0)  # over before anyone could be told: nothing to send
             owed = False
     if not owed or sender is None:
         return result
     try:
-        sent = sender(alert_text(settings.brand_handle, state.reason)) is not False
+        sent = sender(alert_text(settings.brand_handle, result.reason)) is not False
     except Exception as exc:  # noqa: BLE001 - an alert failure must never undo or fail the trip
         log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
         sent = False
