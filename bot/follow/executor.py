@@ -40,7 +40,7 @@ from bot.errors import (
     TransientError,
     XApiError,
 )
-from bot.follow.policy import api_refused_reason
+from bot.follow.policy import api_refused_reason, tier_cannot_follow_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
 from bot.store.coordination import X_429_COUNTER, acquire_lease, audit, increment, release_lease
@@ -213,9 +213,7 @@ def execute_follows(
             return FollowRunResult(manual=moved, held="the API refused following")
         _unblock_if_cleared(budget, api_refused_reason(settings.x_tier))
         if budget.next_allowed_at(tiers.FOLLOW) == NEVER:
-            moved = _pending_to_manual(
-                session, reason=f"the {settings.x_tier} tier cannot follow through the API: follow by hand", now=now
-            )
+            moved = _pending_to_manual(session, reason=tier_cannot_follow_reason(settings.x_tier), now=now)
             return FollowRunResult(manual=moved, held="not on tier")
     if not _hold_lease(engine, worker_id=worker_id, now=now, ttl_seconds=lease_ttl_seconds):
         log.debug("follow.skipped", reason="lease held by another worker", worker_id=worker_id)

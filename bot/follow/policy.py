@@ -92,6 +92,11 @@ def spam_reason(author: AuthorLike, *, account_created_at: datetime | None, text
     return None
 
 
+def tier_cannot_follow_reason(tier: str) -> str:
+    """The reason on decisions handed to a person because `tier` cannot follow through the API."""
+    return f"the {tier} tier cannot follow through the API: follow by hand"
+
+
 def api_refused_reason(tier: str) -> str:
     """The reason on decisions handed to a person because X refused following although `tier` allows it."""
     return f"the API refused following on the {tier} tier: follow by hand"
@@ -132,4 +137,4 @@ def decide_follow(
         return FollowStatus.MANUAL, api_refused_reason(tier)
     if tiers.can_follow(tier):
         return FollowStatus.PENDING, "will follow through the API"
-    return FollowStatus.MANUAL, f"the {tier} tier cannot follow through the API: follow by hand"
+    return FollowStatus.MANUAL, tier_cannot_follow_reason(tier)
