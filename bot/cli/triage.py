@@ -10,11 +10,11 @@ import typer
 
 from bot.cli.context import emit, handled, local_time, make_app, print_json
 from bot.domain import OPEN_POST_STATES, TriageStatus
-from bot.store.models import Author, Mention, TriageItem
+from bot.store.models import Author, Mention, Post, TriageItem
 from bot.triage import queue
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.mentions import DEFAULT_LIMIT, MentionRow, flag_mention, recent_mentions
-from bot.triage.replies import latest_reply, live_replies
+from bot.triage.replies import latest_replies, live_replies
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -29,12 +29,17 @@ OVERRIDE = typer.Option(False, "--override",
 triage_handled = partial(handled, not_found=(TriageNotFoundError,), conflict=(TriageConflictError,))
 
 
-def item_row(app_: Any, session: Any, item: TriageItem) -> dict[str, Any]:
-    """One item as a flat dict (JSON and table)."""
+def item_rows(app_: Any, session: Any, items: list[TriageItem]) -> list[dict[str, Any]]:
+    """Items as flat dicts (JSON and table), their newest reply posts read in one query."""
+    replies = latest_replies(session, [i.id for i in items if i.id is not None])
+    return [item_row(app_, session, item, replies.get(item.id) if item.id is not None else None) for item in items]
+
+
+def item_row(app_: Any, session: Any, item: TriageItem, post: Post | None) -> dict[str, Any]:
+    """One item as a flat dict (JSON and table), with its newest reply post `post`."""
     now = app_.clock.now()
     mention = session.get(Mention, item.mention_id)
     author = session.get(Author, item.author_id)
-    post = latest_reply(session, item.id) if item.id is not None else None
     return {
         "id": item.id,
         "severity": item.severity,
@@ -80,7 +85,7 @@ def list_cmd(
         wanted = _parse_status(status)
         bot = make_app()
         with bot.session() as session:
-            rows = [item_row(bot, session, i) for i in queue.list_items(session, status=wanted, limit=limit)]
+            rows = item_rows(bot, session, queue.list_items(session, status=wanted, limit=limit))
             total = queue.count_items(session, status=wanted) if limit is not None else len(rows)
         emit(rows, COLUMNS, as_json=as_json, empty="(no complaints waiting)")
         if total > len(rows):
@@ -90,7 +95,7 @@ def list_cmd(
 def _done(bot: Any, item: TriageItem, message: str, as_json: bool) -> None:
     if as_json:
         with bot.session() as session:
-            print_json(item_row(bot, session, item))
+            print_json(item_rows(bot, session, [item])[0])
     else:
         typer.echo(message)
 

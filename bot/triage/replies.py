@@ -49,16 +49,11 @@ def live_replies(session: Session, item_id: int) -> list[Post]:
     return list(session.exec(stmt))
 
 
-def latest_reply(session: Session, item_id: int) -> Post | None:
-    """The item's newest reply post in any state (first part), or None."""
-    stmt = (
-        select(Post)
-        .where(col(Post.triage_item_id) == item_id)
-        .where(col(Post.thread_index) == 0)
-        .order_by(col(Post.id).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+def latest_replies(session: Session, item_ids: list[int]) -> dict[int, Post]:
+    """Each item's newest reply post in any state (first part), in one query; items without one are absent."""
+    stmt = (select(Post).where(col(Post.triage_item_id).in_(item_ids)).where(col(Post.thread_index) == 0)
+            .order_by(col(Post.id)))
+    return {p.triage_item_id: p for p in session.exec(stmt) if p.triage_item_id is not None}
 
 
 def reply_posted(session: Session, *, post: Post, now: datetime) -> None:

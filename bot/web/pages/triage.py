@@ -18,7 +18,7 @@ from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage import queue
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError
 from bot.triage.mentions import flag_notes
-from bot.triage.replies import LIVE_REPLY_STATES
+from bot.triage.replies import LIVE_REPLY_STATES, latest_replies
 from bot.triage.sla import OPEN_STATUSES
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, duration, render, require
@@ -55,12 +55,6 @@ class TriageRow:
         return self.reply is not None and self.reply.state in LIVE_REPLY_STATES
 
 
-def _latest_replies(session: Session, item_ids: list[int]) -> dict[int, Post]:
-    stmt = (select(Post).where(col(Post.triage_item_id).in_(item_ids)).where(col(Post.thread_index) == 0)
-            .order_by(col(Post.id)))
-    return {p.triage_item_id: p for p in session.exec(stmt) if p.triage_item_id is not None}
-
-
 def _whole_minutes(delta: timedelta) -> int:
     """A time span in minutes, any part of a minute counting as one (so 20 s late is "1 min late")."""
     return -int(-delta.total_seconds() // 60)
@@ -91,7 +85,7 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
     verdicts = {c.mention_id: c for c in session.exec(
         select(Classification).where(col(Classification.mention_id).in_(mention_ids)))}
     item_ids = [i.id for i in items if i.id is not None]
-    replies = _latest_replies(session, item_ids)
+    replies = latest_replies(session, item_ids)
     flags = flag_notes(session, item_ids)
     rows = []
     for item in items:
