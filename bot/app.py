@@ -105,7 +105,8 @@ class App:
 
     @cached_property
     def rules(self) -> RuleSet:
-        """The shipped rules followed by the brand's own (`DETECTOR_RULES_FILE`, read once per process)."""
+        """The shipped rules followed by the brand's own (`DETECTOR_RULES_FILE`; parsed here once per process,
+        after `load_settings` parsed it to check it)."""
         from bot.classify.rules import RuleSet
 
         return RuleSet.for_brand(self.settings.detector_rules_file)

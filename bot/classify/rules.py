@@ -97,7 +97,7 @@ class RuleHit:
 
 def _keywords_regex(words: Sequence[str]) -> str:
     alternatives = sorted(
-        {re.escape(w.strip().lower()).replace(r"\ ", r"\s+") for w in words if w.strip()}, key=len, reverse=True
+        {re.escape(w.strip().lower()).replace(r"\ ", r"\s+") for w in words}, key=len, reverse=True
     )
     return r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
 

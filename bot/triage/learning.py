@@ -85,15 +85,6 @@ class StoredExamples(Examples):
         return len(self.texts) - self.n_staff
 
 
-@dataclass(frozen=True, slots=True)
-class CsvImport:
-    """What importing a CSV file stored: `added` new rows, `unchanged` rows already stored as given."""
-
-    source: str
-    added: int
-    unchanged: int
-
-
 def example_key(text: str) -> str:
     """What makes two CSV texts the same example: Unicode-normalised, case-folded, spaces collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -120,12 +111,12 @@ def stored_examples(session: Session) -> StoredExamples:
     return StoredExamples([t for t, _ in by_key.values()], [y for _, y in by_key.values()], n_staff=staff)
 
 
-def import_csv_examples(session: Session, examples: Examples, *, source: str, now: datetime, actor: str) -> CsvImport:
+def import_csv_examples(session: Session, examples: Examples, *, source: str, now: datetime, actor: str) -> int:
     """Store `examples` as `TrainingLabel` rows of `source` (no mention id), skipping those stored already.
 
     An example counts as stored when a row of the same source has the same `example_key` and label;
     a changed label is a new row (the newest counts). Within `examples`, the last of equal texts wins.
-    Audited; not committed.
+    Returns how many rows it added. Audited; not committed.
     """
     stored: dict[str, int] = {}
     for row in session.exec(select(TrainingLabel).where(col(TrainingLabel.mention_id).is_(None),
@@ -140,10 +131,9 @@ def import_csv_examples(session: Session, examples: Examples, *, source: str, no
         session.add(TrainingLabel(mention_id=None, text=text, label=label, actor=source, created_at=now))
         added += 1
     session.flush()
-    result = CsvImport(source, added, len(given) - added)
     audit(session, at=now, actor=actor, action="training.csv_imported", target=source,
-          detail=f"{added} new examples, {result.unchanged} already stored")
-    return result
+          detail=f"{added} new examples, {len(given) - added} already stored")
+    return added
 
 
 def _label(value: str, *, path: Path, line: int, column: str) -> int:

@@ -1,9 +1,9 @@
 """The one type for a row id in a dashboard URL, so no id can be too big for the database.
 
-A path or query id outside 1..2**63-1 (a 64-bit SQL INTEGER) is refused by validation, as the
-dashboard's "Invalid input" page (422), before any query runs; an id in range that matches no row
-is then the handler's own 404 or message. Without this, SQLite raises `OverflowError` and the
-request ends in a 500.
+A path or query id outside 1..2**63-1 (a 64-bit SQL INTEGER) is refused by validation before any
+query runs: in a path it is the "Not found" page naming the id (404), in a query the "Invalid
+input" page (422); an id in range that matches no row is then the handler's own 404 or message.
+Without this, SQLite raises `OverflowError` and the request ends in a 500.
 """
 
 from __future__ import annotations
