@@ -13,11 +13,12 @@ from sqlmodel import Session, col, select
 from bot.clock import ManualClock
 from bot.crisis import set_crisis
 from bot.domain import FollowStatus
-from bot.errors import NotFound, TransientError
+from bot.errors import NotFound, RateLimited, TransientError
 from bot.follow.decisions import FollowCandidate, record_follow_decisions
 from bot.follow.executor import LEASE_TTL_SECONDS, execute_follows
 from bot.follow.refusal import clear_follow_refused
 from bot.settings import Settings
+from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import make_engine, session_scope
 from bot.store.models import AuditLog, Author, FollowDecision
 from bot.xapi import tiers
@@ -196,6 +197,23 @@ class TestExecuteFollows:
         again = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
                                 brand_user_id=BRAND_ID, worker_id="w1")
         assert (again.followed, _statuses(engine)) == (2, {"failed": 1, "done": 2})
+
+    def test_a_429_from_x_is_counted_and_the_budgets_refusal_is_not(self, engine: Engine, clock: ManualClock) -> None:
+        """X's 429 stops the run and counts in the shared 429 counter; the keeper's refusal stops it uncounted."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 2, FollowStatus.PENDING)
+        x.fail_next("follow", RateLimited("429 Too Many Requests", reset_at=None, status=429, endpoint=tiers.FOLLOW))
+        settings = Settings(x_tier="enterprise")
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, run.stopped, _statuses(engine)) == (0, "RateLimited", {"pending": 2})
+        x.fail_next("follow", RateLimited("not sent, budget_spent", reset_at=None, endpoint=tiers.FOLLOW))
+        again = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                                brand_user_id=BRAND_ID, worker_id="w1")
+        assert (again.followed, again.stopped, _statuses(engine)) == (0, "RateLimited", {"pending": 2})
+        with Session(engine) as session:
+            assert counter_value(session, X_429_COUNTER) == 1
 
     def test_a_row_claimed_by_another_worker_is_left_alone(self, engine: Engine, clock: ManualClock) -> None:
         """A decision leased to worker w2 is not followed by w1 until that lease expires."""

@@ -12,7 +12,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.clock import ManualClock
-from bot.store.coordination import acquire_lease, audit, counter_value, increment, recent_audit, release_lease
+from bot.errors import RateLimited, TransientError
+from bot.store.coordination import (
+    X_429_COUNTER,
+    acquire_lease,
+    audit,
+    counter_value,
+    increment,
+    recent_audit,
+    record_429,
+    release_lease,
+)
 
 
 class TestLease:
@@ -65,6 +75,15 @@ class TestCounters:
             increment(s, "x_429", 2)
             s.commit()
             assert counter_value(s, "x_429") == 3
+
+    def test_record_429_counts_only_what_x_answered_429(self, engine: Engine) -> None:
+        """X's 429 is counted (committed on its own); the budget keeper's refusal and a 503 are not."""
+        record_429(engine, RateLimited("429 from X", reset_at=None, status=429, endpoint="GET /2/users/:id/mentions"))
+        record_429(engine, RateLimited("not sent, budget_spent", reset_at=None, endpoint="GET /2/users/:id/mentions"))
+        record_429(engine, TransientError("503", status=503, endpoint="POST /2/tweets"))
+        record_429(engine, RateLimited("429 again", reset_at=None, status=429, endpoint="POST /2/tweets"))
+        with Session(engine) as s:
+            assert counter_value(s, X_429_COUNTER) == 2
 
 
 class TestAudit:

@@ -38,12 +38,11 @@ from bot.errors import (
     NotOnTier,
     PermanentError,
     TransientError,
-    XApiError,
 )
 from bot.follow.policy import api_refused_reason, tier_cannot_follow_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
-from bot.store.coordination import X_429_COUNTER, acquire_lease, audit, increment, release_lease
+from bot.store.coordination import acquire_lease, audit, record_429, release_lease
 from bot.store.db import session_scope
 from bot.store.models import FollowDecision
 from bot.xapi import tiers
@@ -267,9 +266,7 @@ def execute_follows(
         except (TransientError, PermanentError) as exc:
             # Rate limits, outages, usage caps, credits, credentials: about the account, not the person.
             _finish(engine, decision_id=claimed.id, worker_id=worker_id, now=now, status=None)
-            if isinstance(exc, XApiError) and exc.status == 429:
-                with session_scope(engine) as session:
-                    increment(session, X_429_COUNTER)
+            record_429(engine, exc)
             bound.warning("follow.deferred", error=type(exc).__name__, detail=str(exc))
             stopped = type(exc).__name__
             break

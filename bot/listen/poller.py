@@ -26,7 +26,7 @@ from bot.crisis import crisis_state
 from bot.errors import Unauthorized, XApiError
 from bot.listen.ingest import MentionDetector, store_page
 from bot.settings import Settings
-from bot.store.coordination import X_429_COUNTER, acquire_lease, increment, release_lease
+from bot.store.coordination import acquire_lease, record_429, release_lease
 from bot.store.db import session_scope
 from bot.store.models import Cursor
 from bot.xapi import tiers
@@ -181,9 +181,7 @@ def _poll_source(
         try:
             page = _fetch(x, source, brand_user_id=brand_user_id, query=query, since_id=since_id, token=token)
         except XApiError as exc:
-            if exc.status == 429:
-                with session_scope(engine) as session:
-                    increment(session, X_429_COUNTER)
+            record_429(engine, exc)
             error = f"{type(exc).__name__}: {exc}"
             bound.warning("poll.error", error=type(exc).__name__, status=exc.status, detail=str(exc), pages=pages)
             _keep(progress, source, since_id, token, newest)

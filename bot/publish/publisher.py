@@ -51,7 +51,7 @@ from bot.errors import (
     UsageCapExceeded,
     XApiError,
 )
-from bot.store.coordination import X_429_COUNTER, audit, dead_local_owner, increment
+from bot.store.coordination import audit, dead_local_owner, record_429
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
 from bot.triage.replies import reply_ended, reply_posted
@@ -382,9 +382,7 @@ class Publisher:
             bound.warning("publish.quota", error=type(exc).__name__, detail=str(exc))
             return False
         except RateLimited as exc:
-            if exc.status == 429:  # X answered 429 (not the budget keeper refusing to send)
-                with session_scope(self._engine) as session:
-                    increment(session, X_429_COUNTER)
+            record_429(self._engine, exc)
             at = exc.reset_at or self._clock.now() + backoff(1, self._rng)
             self._requeue(claim, outcome="rate_limited", error=str(exc), at=at, count_attempt=False)
             report.requeued.append(claim.post_id)

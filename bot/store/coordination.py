@@ -7,9 +7,12 @@ import socket
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.errors import XApiError
+from bot.store.db import session_scope
 from bot.store.models import AuditLog, Counter, Lease
 
 
@@ -84,6 +87,17 @@ def increment(session: Session, name: str, by: int = 1) -> None:
                 session.add(Counter(name=name, value=by))
         except IntegrityError:
             session.execute(update(Counter).where(col(Counter.name) == name).values(value=Counter.value + by))
+
+
+def record_429(engine: Engine, error: XApiError) -> None:
+    """Count `error` in `X_429_COUNTER` if X answered 429, in a transaction of its own.
+
+    A `RateLimited` the budget keeper raised (nothing was sent, no status) is not counted.
+    """
+    if error.status != 429:
+        return
+    with session_scope(engine) as session:
+        increment(session, X_429_COUNTER)
 
 
 def set_counter(session: Session, name: str, value: int) -> None:
