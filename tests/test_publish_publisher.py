@@ -21,7 +21,7 @@ from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
 from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import session_scope
-from bot.store.models import Author, Mention, Post, PostAttempt, TriageItem
+from bot.store.models import AuditLog, Author, Mention, Post, PostAttempt, TriageItem
 from bot.triage import queue as triage
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.xapi import tiers
@@ -337,6 +337,43 @@ class TestTriageReplies:
         with session_scope(engine) as session:  # the agent can answer again
             assert triage.reply(session, item_id=item_id, actor="sam", now=clock.now(), renderer=None, locale="en",
                                 text="@ada trying again")[0].state == "scheduled"
+
+    @pytest.mark.parametrize("way", ["target deleted", "refused", "duplicate"])
+    def test_every_way_a_reply_fails_writes_the_same_rows(self, engine: Engine, clock: ManualClock,
+                                                          way: str) -> None:
+        """Whatever failed the reply: attempt, post and audit rows say why, and the item is claimed again."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, mention_id = _fake_complaint(engine, clock, x)
+        post_id = _staff_reply(engine, clock, item_id)
+        if way == "target deleted":
+            del x.tweets[mention_id]
+            outcome = "failed"
+            error = audited = (f"tweet deleted: the post being answered ({mention_id}) no longer exists, "
+                               f"so nothing was sent (tweet {mention_id} not found)")
+        elif way == "refused":
+            x.fail_next("create_tweet", BadRequest("400 bad", status=400, endpoint=tiers.POST_TWEET))
+            outcome, error = "failed", "BadRequest: 400 bad"
+            audited = error
+        else:
+            x.add_tweet("brandbot", "@ada so sorry, on it")
+            outcome = "duplicate"
+            error = "duplicate content: X refuses a post identical to a recent one; edit the text"
+            audited = "duplicate content"
+        clock.advance(30)
+        report = _publisher(engine, x, clock).run_once()
+        assert (report.failed, report.posted, report.requeued) == ([post_id], [], [])
+        with Session(engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            assert (post.state, post.last_error, post.lease_owner) == ("failed", error, None)
+            attempts = session.exec(select(PostAttempt).where(col(PostAttempt.post_id) == post_id)).all()
+            assert [(a.outcome, a.error, a.finished_at) for a in attempts] == [(outcome, error, clock.now())]
+            audits = session.exec(select(AuditLog).where(col(AuditLog.action) == "post.failed")).all()
+            assert [(a.at, a.actor, a.target, a.detail) for a in audits] == [
+                (clock.now(), "system", f"post {post_id}", audited)]
+        assert _triage_state(engine, item_id) == ("claimed", "sam", None, None)
+        assert _history(engine, item_id)[-1] == (
+            "system", "reply_failed", f"post {post_id} failed: {error}; back to claimed (was replied)")
 
     def test_the_lookup_waits_for_its_budget(self, engine: Engine, clock: ManualClock) -> None:
         """With GET /2/tweets/:id spent, the reply waits for the window (nothing sent) and then goes out."""

@@ -402,11 +402,7 @@ class Publisher:
             return True
         except PermanentError as exc:
             with session_scope(self._engine) as session:
-                self._finish(session, claim, outcome="failed", state=PostState.FAILED,
-                             error=f"{type(exc).__name__}: {exc}")
-                audit(session, at=self._clock.now(), actor="system", action="post.failed",
-                      target=f"post {claim.post_id}", detail=f"{type(exc).__name__}: {exc}")
-            report.failed.append(claim.post_id)
+                self._fail(session, claim, report, error=f"{type(exc).__name__}: {exc}")
             bound.error("publish.failed", error=type(exc).__name__, detail=str(exc))
             return True
         with session_scope(self._engine) as session:
@@ -438,10 +434,7 @@ class Publisher:
             error = (f"tweet deleted: the post being answered ({claim.reply_target}) no longer exists, "
                      f"so nothing was sent ({exc})")
             with session_scope(self._engine) as session:
-                self._finish(session, claim, outcome="failed", state=PostState.FAILED, error=error)
-                audit(session, at=self._clock.now(), actor="system", action="post.failed",
-                      target=f"post {claim.post_id}", detail=error)
-            report.failed.append(claim.post_id)
+                self._fail(session, claim, report, error=error)
             log.warning("publish.reply_target_deleted", post_id=claim.post_id, tweet_id=claim.reply_target)
             return False
         return True
@@ -492,8 +485,31 @@ class Publisher:
         post.held_reason = held_reason
         post.updated_at = now
         session.add(post)
-        if state == PostState.FAILED:
-            reply_ended(session, post=post, outcome="failed", reason=error or outcome, actor="system", now=now)
+
+    def _fail(
+        self,
+        session: Session,
+        claim: _Claim,
+        report: PublishReport,
+        *,
+        error: str,
+        outcome: str = "failed",
+        audit_detail: str | None = None,
+    ) -> None:
+        """Fail the claimed post for good (the caller commits and logs).
+
+        The attempt ends `outcome` and the post `failed`, both with `error`; a `post.failed` audit
+        row says `audit_detail` (the error unless given); a triage item the post answers is told
+        (`reply_ended`: back to claimed if it counted as answered); `report` counts it failed.
+        """
+        now = self._clock.now()
+        self._finish(session, claim, outcome=outcome, state=PostState.FAILED, error=error)
+        post = session.get(Post, claim.post_id)
+        if post is not None:
+            reply_ended(session, post=post, outcome="failed", reason=error, actor="system", now=now)
+        audit(session, at=now, actor="system", action="post.failed", target=f"post {claim.post_id}",
+              detail=audit_detail or error)
+        report.failed.append(claim.post_id)
 
     def _requeue(
         self,
@@ -545,11 +561,9 @@ class Publisher:
                 report.reconciled.append(claim.post_id)
                 log.info("publish.reconciled", post_id=claim.post_id, tweet_id=found, via="duplicate")
                 return True
-            self._finish(session, claim, outcome="duplicate", state=PostState.FAILED,
-                         error="duplicate content: X refuses a post identical to a recent one; edit the text")
-            audit(session, at=self._clock.now(), actor="system", action="post.failed", target=f"post {claim.post_id}",
-                  detail="duplicate content")
-        report.failed.append(claim.post_id)
+            self._fail(session, claim, report, outcome="duplicate",
+                       error="duplicate content: X refuses a post identical to a recent one; edit the text",
+                       audit_detail="duplicate content")
         log.error("publish.duplicate", post_id=claim.post_id)
         return True
 
