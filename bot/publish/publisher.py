@@ -5,7 +5,8 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
 1. **Reconcile**: a post left in `publishing` whose lease expired was in flight when a process
    died. The account's own recent tweets say whether the call went through: if a tweet with
    that text (posted after the attempt started, not already owned by another post) is there,
-   the post is `posted` with that id; otherwise it goes back on the schedule.
+   the post is `posted` with that id; otherwise it goes back on the schedule
+   (`bot.publish.reconcile`).
 2. **Defer**: when the tier's remaining quota will not cover every due post, the
    lower-priority ones are deferred to the reset with a reason (never a 429 loop).
 3. **Claim and post**, most important first: a conditional UPDATE (`scheduled` → `publishing`
@@ -37,7 +38,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.credentials_health import mark_authorized, mark_unauthorized
+from bot.credentials_health import mark_unauthorized
 from bot.crisis import crisis_state, exempt_from_crisis, held_by_crisis
 from bot.domain import PostState
 from bot.errors import (
@@ -51,10 +52,11 @@ from bot.errors import (
     UsageCapExceeded,
     XApiError,
 )
-from bot.store.coordination import audit, dead_local_owner, record_429
+from bot.publish.reconcile import RECONCILE_SKEW, StaleReconciler, find_own_tweet, mark_posted
+from bot.store.coordination import audit, record_429
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
-from bot.triage.replies import reply_ended, reply_posted
+from bot.triage.replies import reply_ended
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import XClient, XTweet
@@ -69,10 +71,6 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 900.0
 #: While the API answers 401, the queue is retried this often (credentials may come back).
 UNAUTHORIZED_RETRY = timedelta(minutes=1)
-#: A tweet found while reconciling must be this recent relative to the attempt.
-RECONCILE_SKEW = timedelta(minutes=5)
-#: How far back reconciling reads the account's timeline at most (pages of 100 posts).
-RECONCILE_MAX_PAGES = 10
 #: Counter names shared with readiness and metrics.
 POSTED_COUNTER = "posts.published"
 
@@ -135,12 +133,6 @@ def _ready_candidates(session: Session, now: datetime, limit: int, *, crisis: bo
     return ready
 
 
-def _abandoned(post: Post, now: datetime) -> bool:
-    """A `publishing` post whose lease expired, or whose owner was a process of this host that died."""
-    expired = post.lease_until is None or post.lease_until < now
-    return expired or dead_local_owner(post.lease_owner or "")
-
-
 @dataclass(frozen=True)
 class _Claim:
     post_id: int
@@ -173,9 +165,9 @@ class Publisher:
         self._budget = budget
         self._clock = clock
         self._worker = worker_id
-        self._brand_id = brand_user_id
         self._rng = rng or random.Random()
         self._lease = timedelta(seconds=lease_seconds)
+        self._reconciler = StaleReconciler(engine=engine, x=x, budget=budget, clock=clock, brand_user_id=brand_user_id)
 
     # -- one run ------------------------------------------------------------------------------
 
@@ -202,94 +194,10 @@ class Publisher:
     # -- reconcile after a crash ----------------------------------------------------------------
 
     def reconcile_stale(self, report: PublishReport) -> None:
-        """Settle posts left in `publishing` by a process that died (lease expired)."""
-        now = self._clock.now()
-        with session_scope(self._engine) as session:
-            stale = [p for p in session.exec(select(Post).where(col(Post.state) == PostState.PUBLISHING.value))
-                     if _abandoned(p, now)]
-            if not stale:
-                return
-            stale_ids = [p.id for p in stale if p.id is not None]
-            since = min(self._attempt_since(session, p) for p in stale)
-        if not self._budget.may_call(tiers.GET_USER_TWEETS):
-            log.info("publish.reconcile_waits", posts=len(stale_ids), reason="own timeline budget spent")
-            return
-        try:
-            tweets, complete = self._own_tweets_since(since)
-        except XApiError as exc:
-            log.warning("publish.reconcile_failed", error=type(exc).__name__, detail=str(exc))
-            return
-        for post_id in stale_ids:
-            self._settle_stale(post_id, tweets, complete, report)
-
-    @staticmethod
-    def _latest_attempt(session: Session, post_id: int | None) -> PostAttempt | None:
-        stmt = select(PostAttempt).where(PostAttempt.post_id == post_id).order_by(col(PostAttempt.id).desc())
-        return session.exec(stmt).first()
-
-    def _attempt_since(self, session: Session, post: Post, attempt: PostAttempt | None = None) -> datetime:
-        """The earliest time a tweet from the post's latest attempt can carry."""
-        attempt = attempt or self._latest_attempt(session, post.id)
-        return (attempt.started_at if attempt else post.updated_at) - RECONCILE_SKEW
-
-    def _own_tweets_since(self, since: datetime) -> tuple[list[XTweet], bool]:
-        """The account's tweets, newest first, paged back to `since`; and whether they do reach back that far.
-
-        One page is not enough: more than 100 posts may go out while a dead process's lease runs.
-        """
-        tweets: list[XTweet] = []
-        token: str | None = None
-        for _ in range(RECONCILE_MAX_PAGES):
-            page = self._x.own_recent_tweets(self._brand_id, max_results=100, pagination_token=token)
-            tweets.extend(page.tweets)
-            token = page.next_token
-            oldest = page.tweets[-1].created_at if page.tweets else None
-            if not token or (oldest is not None and oldest < since):
-                return tweets, True
-            if not self._budget.may_call(tiers.GET_USER_TWEETS):
-                break
-        return tweets, False
-
-    def _settle_stale(self, post_id: int, tweets: list[XTweet], complete: bool, report: PublishReport) -> None:
-        now = self._clock.now()
-        with session_scope(self._engine) as session:
-            post = session.get(Post, post_id)
-            if post is None or post.state != PostState.PUBLISHING or not _abandoned(post, now):
-                return
-            attempt = self._latest_attempt(session, post_id)
-            found = self._find_own_tweet(session, post, tweets, self._attempt_since(session, post, attempt))
-            if not found and not complete:
-                log.info("publish.reconcile_waits", post_id=post_id, reason="timeline not read back far enough yet")
-                return
-            if attempt is not None and attempt.finished_at is None:
-                attempt.finished_at = now
-                attempt.outcome = "reconciled" if found else "abandoned"
-                attempt.tweet_id = found
-                session.add(attempt)
-            if found:
-                self._mark_posted(session, post, found, now)
-                report.reconciled.append(post_id)
-                log.info("publish.reconciled", post_id=post_id, tweet_id=found)
-            else:
-                post.state = PostState.SCHEDULED.value
-                post.lease_owner = None
-                post.lease_until = None
-                post.updated_at = now
-                session.add(post)
-                report.requeued.append(post_id)
-                log.info("publish.requeued", post_id=post_id, reason="no tweet found for an abandoned attempt")
-
-    def _find_own_tweet(self, session: Session, post: Post, tweets: list[XTweet], since: datetime) -> str | None:
-        """The id of an own tweet with this post's text, posted after `since` and not owned by another post."""
-        for tweet in tweets:
-            if tweet.text != post.text:
-                continue
-            if tweet.created_at is not None and tweet.created_at < since:
-                continue
-            taken = session.exec(select(Post.id).where(Post.tweet_id == tweet.id, Post.id != post.id)).first()
-            if taken is None:
-                return tweet.id
-        return None
+        """Settle posts left in `publishing` by a process that died (`bot.publish.reconcile`)."""
+        settled = self._reconciler.settle()
+        report.reconciled.extend(settled.reconciled)
+        report.requeued.extend(settled.requeued)
 
     # -- quota ------------------------------------------------------------------------------
 
@@ -409,7 +317,7 @@ class Publisher:
             post = session.get(Post, claim.post_id)
             if post is not None:
                 self._finish(session, claim, outcome="posted", tweet_id=tweet.id)
-                self._mark_posted(session, post, tweet.id, self._clock.now())
+                mark_posted(session, post, tweet.id, self._clock.now())
         report.posted.append(claim.post_id)
         bound.info("publish.posted", tweet_id=tweet.id)
         return True
@@ -440,19 +348,6 @@ class Publisher:
         return True
 
     # -- outcomes -----------------------------------------------------------------------------
-
-    def _mark_posted(self, session: Session, post: Post, tweet_id: str, now: datetime) -> None:
-        post.state = PostState.POSTED.value
-        post.tweet_id = tweet_id
-        post.posted_at = now
-        post.lease_owner = None
-        post.lease_until = None
-        post.deferred_reason = None
-        post.last_error = None
-        post.updated_at = now
-        session.add(post)
-        mark_authorized(session, now=now, detail="posting works again")
-        reply_posted(session, post=post, now=now)
 
     def _finish(
         self,
@@ -544,20 +439,20 @@ class Publisher:
         tweets: list[XTweet] = []
         if had_earlier_attempt:
             try:
-                tweets, _ = self._own_tweets_since(since)
+                tweets, _ = self._reconciler.own_tweets_since(since)
             except XApiError:
                 tweets = []
         with session_scope(self._engine) as session:
             post = session.get(Post, claim.post_id)
             if post is None:  # pragma: no cover - foreign key
                 return True
-            found = self._find_own_tweet(session, post, tweets, since) if had_earlier_attempt else None
+            found = find_own_tweet(session, post, tweets, since) if had_earlier_attempt else None
             if found is None and had_earlier_attempt and isinstance(existing, str):
                 taken = session.exec(select(Post.id).where(Post.tweet_id == existing)).first()
                 found = None if taken is not None else existing
             if found:
                 self._finish(session, claim, outcome="reconciled", tweet_id=found)
-                self._mark_posted(session, post, found, self._clock.now())
+                mark_posted(session, post, found, self._clock.now())
                 report.reconciled.append(claim.post_id)
                 log.info("publish.reconciled", post_id=claim.post_id, tweet_id=found, via="duplicate")
                 return True
