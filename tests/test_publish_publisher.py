@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.credentials_health import UNAUTHORIZED_FLAG
 from bot.crisis import set_crisis
 from bot.domain import PostKind, PostState
-from bot.errors import BadRequest, RateLimited, TransientError, Unauthorized, UsageCapExceeded
+from bot.errors import BadRequest, NotOnTier, RateLimited, TransientError, Unauthorized, UsageCapExceeded
 from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
@@ -391,6 +391,28 @@ class TestTriageReplies:
             assert (post.deferred_reason or "").startswith("waiting for the GET /2/tweets/:id budget")
         clock.advance(15 * 60 + 1)
         assert _publisher(engine, x, clock, budget=budget).run_once().posted == [post_id]
+
+    def test_a_tier_without_the_lookup_fails_the_reply_as_x_refusing_it_does(self, engine: Engine,
+                                                                           clock: ManualClock) -> None:
+        """No GET /2/tweets/:id on the tier: the reply fails NotOnTier (as when X refuses the lookup), never waits."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        item_id, _ = _fake_complaint(engine, clock, x)
+        refused_by_x = _staff_reply(engine, clock, item_id)
+        x.fail_next("get_tweet", NotOnTier("GET /2/tweets/:id: 403 client-not-enrolled", status=403,
+                                           endpoint=tiers.GET_TWEET))
+        assert _publisher(engine, x, clock).run_once().failed == [refused_by_x]
+        assert _triage_state(engine, item_id)[0] == "claimed"
+        not_on_tier = _staff_reply(engine, clock, item_id)
+        budget = BudgetKeeper("enterprise", clock, overrides={tiers.GET_TWEET: None})
+        report = _publisher(engine, x, clock, budget=budget).run_once()
+        assert (report.failed, report.deferred, [m for m, _ in x.calls]) == ([not_on_tier], [], ["get_tweet"])
+        with Session(engine) as session:
+            errors = {p.id: (p.state, p.last_error, p.next_attempt_at) for p in session.exec(select(Post))}
+        assert errors == {
+            refused_by_x: ("failed", "NotOnTier: GET /2/tweets/:id: 403 client-not-enrolled", None),
+            not_on_tier: ("failed", "NotOnTier: GET /2/tweets/:id is not available on the enterprise tier", None),
+        }
+        assert _triage_state(engine, item_id)[0] == "claimed"
 
     def test_crisis_mode_holds_automatic_posts_but_not_staff_replies(self, engine: Engine, clock: ManualClock) -> None:
         """During a crisis a staff reply is queued scheduled and posted; event and manual posts stay held."""

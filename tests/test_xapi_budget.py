@@ -59,6 +59,16 @@ class TestPresets:
         assert budget.remaining(tiers.FOLLOW) is None
         assert budget.snapshot()[tiers.FOLLOW]["blocked_reason"] == "not_on_tier"
 
+    def test_check_on_tier_refuses_what_the_tier_lacks_and_takes_no_call(self, manual: ManualClock) -> None:
+        """check_on_tier raises acquire's NotOnTier for follow on basic; a spent endpoint on the tier passes."""
+        budget = BudgetKeeper("basic", manual)
+        with pytest.raises(NotOnTier, match=r"^POST /2/users/:id/following is not available on the basic tier$"):
+            budget.check_on_tier(tiers.FOLLOW)
+        for _ in range(15):
+            budget.acquire(tiers.GET_TWEET)
+        budget.check_on_tier(tiers.GET_TWEET)
+        assert budget.remaining(tiers.GET_TWEET) == 0
+
     def test_overrides_replace_presets(self, manual: ManualClock) -> None:
         """An override gives follow a limit on basic (e.g. a sandbox configured otherwise)."""
         budget = BudgetKeeper("basic", manual, overrides={tiers.FOLLOW: Limit(2, 60)})

@@ -17,7 +17,8 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
 4. **Check a reply's target**: right before a reply is sent, the tweet it answers is looked up
    (GET /2/tweets/:id, budgeted like every call). A deleted tweet fails the post ("tweet
    deleted") without calling POST /2/tweets, so a reply never goes out as a stand-alone tweet;
-   X's 403 for a vanished target stays as the backstop.
+   X's 403 for a vanished target stays as the backstop. A spent lookup budget makes the reply
+   wait; a tier without the lookup fails it (`NotOnTier`), as X refusing the lookup does.
 
 Outcomes: posted; duplicate content → reconcile (it is already out) or fail; 429/5xx/timeouts →
 back on the schedule with exponential backoff and jitter (or the rate-limit reset); 401 → the
@@ -326,9 +327,11 @@ class Publisher:
         """Look up the tweet a reply answers; a deleted one fails the post (nothing is sent).
 
         Waits (requeued, attempt not counted) while the lookup budget is spent; other lookup
-        errors propagate to `_publish`, which handles them like a failed post.
+        errors (`NotOnTier` too) propagate to `_publish`, which handles them like a failed post.
         """
         assert claim.reply_target is not None
+        # Not on the tier: NotOnTier fails the post, as the client's budget check or X would (never a wait for ever).
+        self._budget.check_on_tier(tiers.GET_TWEET)
         if not self._budget.may_call(tiers.GET_TWEET):
             at = self._budget.next_allowed_at(tiers.GET_TWEET)
             reason = f"waiting for the {tiers.GET_TWEET} budget to check the reply target ({at.isoformat()})"

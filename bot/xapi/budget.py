@@ -134,6 +134,9 @@ class BudgetKeeper:
         if state.day is not None:
             state.day.roll(now)
 
+    def _not_on_tier(self, endpoint: str) -> NotOnTier:
+        return NotOnTier(f"{endpoint} is not available on the {self.tier} tier", endpoint=endpoint)
+
     def _next_allowed(self, state: _Endpoint, now: datetime) -> datetime:
         if state.window is None:
             return NEVER
@@ -146,6 +149,12 @@ class BudgetKeeper:
         return max(candidates)
 
     # -- questions ---------------------------------------------------------------------------
+
+    def check_on_tier(self, endpoint: str) -> None:
+        """Raise `NotOnTier` if the tier does not offer `endpoint` at all (as `acquire` would)."""
+        with self._lock:
+            if self._get(endpoint).window is None:
+                raise self._not_on_tier(endpoint)
 
     def may_call(self, endpoint: str) -> bool:
         """Whether a call to `endpoint` would be allowed now."""
@@ -180,7 +189,7 @@ class BudgetKeeper:
         with self._lock:
             state = self._get(endpoint)
             if state.window is None:
-                raise NotOnTier(f"{endpoint} is not available on the {self.tier} tier", endpoint=endpoint)
+                raise self._not_on_tier(endpoint)
             intervals = [
                 c.window_seconds / (max(c.limit, 1) * share) for c in (state.window, state.day) if c is not None
             ]
@@ -221,7 +230,7 @@ class BudgetKeeper:
             now = self._clock.now()
             self._roll(state, now)
             if state.window is None:
-                raise NotOnTier(f"{endpoint} is not available on the {self.tier} tier", endpoint=endpoint)
+                raise self._not_on_tier(endpoint)
             allowed_at = self._next_allowed(state, now)
             if allowed_at > now:
                 reason = state.blocked_reason if state.blocked_until is not None else "budget_spent"
