@@ -30,8 +30,31 @@ if TYPE_CHECKING:
     from bot.xapi.client import XClient, XUser
 
 
+def read_brand_rules(settings: Settings) -> RuleSet | None:
+    """The brand's own detector rules (`DETECTOR_RULES_FILE`), read and checked; None when it is unset.
+
+    The one place the file is read: `App` calls it when it is built (an entry point that must stop
+    before anything else starts calls it first and hands the result to `App`). A file that cannot be
+    read or holds a bad rule is a `ConfigError` naming the variable, the file and the rule.
+    """
+    path = settings.detector_rules_file
+    if path is None:
+        return None
+    from bot.classify.rules import RuleFileError, RuleSet
+
+    try:
+        return RuleSet.load(path)
+    except RuleFileError as exc:
+        raise ConfigError([f"DETECTOR_RULES_FILE: {exc}"]) from None
+
+
 class App:
-    """Everything one bot process needs, wired from `settings`."""
+    """Everything one bot process needs, wired from `settings`.
+
+    Built eagerly: the brand's rule file (`read_brand_rules`, unless `brand_rules` gives what an
+    entry point already read), so a bad file stops the process at start with a `ConfigError`.
+    Everything else is built lazily.
+    """
 
     def __init__(
         self,
@@ -40,8 +63,11 @@ class App:
         clock: Clock | None = None,
         x_client: XClient | None = None,
         worker_id: str | None = None,
+        brand_rules: RuleSet | None = None,
     ) -> None:
         self.settings = settings
+        #: The brand's rules, read once per process (None: no DETECTOR_RULES_FILE).
+        self.brand_rules = brand_rules if brand_rules is not None else read_brand_rules(settings)
         self.clock: Clock = clock or SystemClock()
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._x_client = x_client
@@ -105,11 +131,11 @@ class App:
 
     @cached_property
     def rules(self) -> RuleSet:
-        """The shipped rules followed by the brand's own (`DETECTOR_RULES_FILE`; parsed here once per process,
-        after `load_settings` parsed it to check it)."""
+        """The shipped rules followed by the brand's own (`brand_rules`, read when the app was built)."""
         from bot.classify.rules import RuleSet
 
-        return RuleSet.for_brand(self.settings.detector_rules_file)
+        shipped = RuleSet.default()
+        return shipped if self.brand_rules is None else shipped.extended(self.brand_rules)
 
     def detector(self, session: Session) -> Detector:
         """The newest trained detector in the database (else the shipped default) with `rules`, cached per model row."""

@@ -66,6 +66,13 @@ class TriageStatus(StrEnum):
 OPEN_TRIAGE_STATUSES = (TriageStatus.NEW, TriageStatus.CLAIMED, TriageStatus.REPLIED)
 
 
+class TriageLabel(StrEnum):
+    """A person's word on a mention: the detector learns from it, and it overrides the detector's verdict in counts."""
+
+    COMPLAINT = "complaint"
+    NOT_COMPLAINT = "not-complaint"
+
+
 class FollowStatus(StrEnum):
     """What became of a decision about following an author."""
 

@@ -106,7 +106,8 @@ class Settings:
     crisis_min_complaints: int = 20
     crisis_ratio: float = 4.0
     retrain_min_new_labels: int = 50
-    #: The brand's own detector rules (JSON, see `bot.classify.rules`), used after the shipped ones.
+    #: The brand's own detector rules (JSON, see `bot.classify.rules`), used after the shipped ones; read and
+    #: checked once per process, when the composition root is built (`bot.app.read_brand_rules`).
     detector_rules_file: Path | None = None
     publish_lease_seconds: int = 120  # a claimed post stays ours this long; must outlast one X call
     payg_daily_budget: float = 20.0  # USD a day that polling may cost on the pay-per-use tier
@@ -307,14 +308,7 @@ def load_settings(
         problems.append(f"ALERT_WEBHOOK_URL: not an http(s) URL: {alert_url!r}")
 
     rules_file = get("DETECTOR_RULES_FILE")
-    detector_rules_file = Path(rules_file) if rules_file else None
-    if detector_rules_file is not None:
-        from bot.classify.rules import RuleFileError, RuleSet
-
-        try:
-            RuleSet.load(detector_rules_file)
-        except RuleFileError as exc:
-            problems.append(f"DETECTOR_RULES_FILE: {exc}")
+    detector_rules_file = Path(rules_file) if rules_file else None  # read and checked once, by `bot.app.App`
 
     settings = Settings(
         database_url=database_url,

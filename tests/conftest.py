@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -129,3 +130,38 @@ def cli_env(database_url: str, **extra: str) -> dict[str, str]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:
         yield s
+
+
+class FileOpens:
+    """How many times each watched file was opened, seen through the interpreter's "open" audit event.
+
+    A seam at the boundary (every `open()`, `Path.read_text()` ...), so a test counts reads of a
+    file without patching the code that reads it.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def watch(self, path: Path) -> None:
+        self.counts[str(path)] = 0
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and self.counts and isinstance(args[0], (str, os.PathLike)):
+            name = os.fspath(args[0])
+            if name in self.counts:
+                self.counts[name] += 1
+
+
+@pytest.fixture(scope="session")
+def _open_audit() -> FileOpens:
+    """One audit hook for the session (a hook cannot be removed); it counts nothing unless a test watches a file."""
+    opens = FileOpens()
+    sys.addaudithook(opens)
+    return opens
+
+
+@pytest.fixture
+def file_opens(_open_audit: FileOpens) -> Iterator[FileOpens]:
+    """Count opens of the files this test `watch`es."""
+    yield _open_audit
+    _open_audit.counts.clear()

@@ -1,17 +1,22 @@
-"""bot/app.py: the composition root wires the brand's rule file into every detector it builds."""
+"""bot/app.py: the composition root reads the brand's rule file once and wires it into every detector it builds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.app import App
+from bot.classify.detector import Detector
+from bot.classify.rules import RuleSet
 from bot.clock import ManualClock
+from bot.errors import ConfigError
 from bot.listen.poller import MENTIONS, poll_mentions
 from bot.settings import load_settings
-from bot.store.models import Classification, Mention, TriageItem
+from bot.store.models import Classification, DetectorModel, Mention, TriageItem
 from bot.xapi.fake import FakeXClient
+from tests.conftest import FileOpens
 
 REPO = Path(__file__).resolve().parent.parent
 BRAND_RULES = REPO / "tests" / "fixtures" / "classify" / "brand_rules.json"
@@ -62,3 +67,51 @@ class TestDetectorRules:
         assert "rule:" not in " ".join(verdicts[calm.id].reasons)
         assert triaged[battery.id] == "critical"
         assert calm.id not in triaged
+
+
+class TestReadingTheRuleFile:
+    def test_read_once_for_settings_app_and_every_detector(self, sqlite_url: str, clock: ManualClock,
+                                                           file_opens: FileOpens) -> None:
+        """Loading the settings, building the app, then its detector twice (a new model row between) opens the
+        brand's rule file once."""
+        file_opens.watch(BRAND_RULES)
+        app = _app(sqlite_url, clock, FakeXClient(tier="pro"), DETECTOR_RULES_FILE=str(BRAND_RULES))
+        with app.session() as session:
+            assert app.detector(session).classify("the battery puffed up like a pillow").severity == "critical"
+        with app.session() as session:  # a model trained since: the next batch builds a new detector
+            blob = Detector.default().model.to_bytes()
+            session.add(DetectorModel(version="retrained", blob=blob, n_examples=20, created_at=clock.now()))
+        with app.session() as session:
+            assert app.detector(session).classify("the battery puffed up like a pillow").severity == "critical"
+        assert file_opens.counts == {str(BRAND_RULES): 1}
+
+    def test_rules_an_entry_point_read_are_not_read_again(self, sqlite_url: str, clock: ManualClock,
+                                                          file_opens: FileOpens) -> None:
+        """`brandbot run` reads the file before it starts anything and hands the rules over: the app reads nothing."""
+        settings = load_settings({"DATABASE_URL": sqlite_url, "TEMPLATE_DIR": str(REPO / "templates"),
+                                  "DETECTOR_RULES_FILE": str(BRAND_RULES)}, env_file=None, sandbox=True)
+        given = RuleSet.load(BRAND_RULES)
+        file_opens.watch(BRAND_RULES)
+        app = App(settings, clock=clock, x_client=FakeXClient(tier="pro"), brand_rules=given)
+        with app.session() as session:
+            rules = app.detector(session).rules.rules
+        assert [r.id for r in rules[-2:]] == ["drone-battery", "firmware-brick"]
+        assert file_opens.counts == {str(BRAND_RULES): 0}
+
+    def test_a_bad_rule_stops_the_app_being_built(self, sqlite_url: str, clock: ManualClock, tmp_path: Path) -> None:
+        """A rule the loader refuses is a configuration problem naming the variable, file and rule."""
+        path = tmp_path / "rules.json"
+        path.write_text('{"rules": [{"id": "all", "keywords": [" "], "severity": "critical", "reason": "r"}]}',
+                        encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            _app(sqlite_url, clock, FakeXClient(tier="pro"), DETECTOR_RULES_FILE=str(path))
+        assert info.value.problems == [
+            f"DETECTOR_RULES_FILE: {path}: rule 0 (all): keyword 0 is blank (it would match every text)"]
+
+    def test_a_missing_file_stops_the_app_being_built(self, sqlite_url: str, clock: ManualClock,
+                                                      tmp_path: Path) -> None:
+        """A rule file that cannot be read is reported, not ignored."""
+        path = tmp_path / "absent.json"
+        with pytest.raises(ConfigError) as info:
+            _app(sqlite_url, clock, FakeXClient(tier="pro"), DETECTOR_RULES_FILE=str(path))
+        assert info.value.problems == [f"DETECTOR_RULES_FILE: cannot read {path}: No such file or directory"]

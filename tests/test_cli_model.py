@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.conftest import cli_env
+from tests.conftest import FileOpens, cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 BRAND_RULES = REPO / "tests" / "fixtures" / "classify" / "brand_rules.json"
@@ -57,6 +57,16 @@ class TestClassifyBrandRules:
         assert result.exit_code == 2
         assert result.stdout == ""
         assert f"DETECTOR_RULES_FILE: {path}: rule 0 (all): keyword 0 is blank" in result.stderr
+
+
+    def test_the_rule_file_is_read_once(self, env: dict[str, str], file_opens: FileOpens) -> None:
+        """`classify` checks the file at start and classifies with it, reading it once."""
+        file_opens.watch(BRAND_RULES)
+        result = runner.invoke(app, ["classify"], input="my battery puffed after two flights\n",
+                               env={**env, "DETECTOR_RULES_FILE": str(BRAND_RULES)})
+        assert result.exit_code == 0, result.output
+        assert _verdicts(result.stdout)[0]["severity"] == "critical"
+        assert file_opens.counts == {str(BRAND_RULES): 1}
 
 
 class TestClassifyInput:

@@ -299,6 +299,27 @@ class TestStatsCli:
         assert data["triage_by_status"] == {"new": 2, "claimed": 0, "replied": 0, "resolved": 0, "dismissed": 0}
         assert (data["follows_waiting_for_a_person"], data["poll_lag_seconds"], data["x_429"]) == (1, None, 0)
 
+    def test_a_flagged_complaint_counts_in_stats(self, env: dict[str, str], seeded: list[int],
+                                                 sqlite_url: str) -> None:
+        """After `triage flag`, `stats` counts the complaint, and says it came from staff, not the detector."""
+        engine = make_engine(sqlite_url)
+        with session_scope(engine) as session:
+            session.add(Mention(id="3", author_id="7", text="@brandbot three weeks, no parcel", created_at=NOW,
+                                seen_at=NOW))
+        engine.dispose()
+        assert runner.invoke(app, ["triage", "flag", "3", "--as", "sam"], env=env).exit_code == 0
+        data = json.loads(runner.invoke(app, ["stats", "--json"], env=env).stdout)
+        assert {k: v for k, v in data.items() if k.startswith("complaints")} == {
+            "complaints": 1, "complaints_by_detector": 0, "complaints_added_by_staff": 1,
+            "complaints_removed_by_staff": 0}
+        text = runner.invoke(app, ["stats"], env=env).stdout.splitlines()
+        assert text[1:5] == [
+            "complaints             1 (as staff corrected the detector)",
+            "  by the detector      0",
+            "  added by staff       1 (missed by the detector, flagged by a person)",
+            "  removed by staff     0 (labelled not-complaint)",
+        ]
+
 
 class TestClassifyCli:
     def test_one_json_line_per_input_in_order(self, env: dict[str, str], tmp_path: Path) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.app import App
 from bot.clock import ManualClock
 from bot.crisis import set_crisis
 from bot.domain import FollowStatus
@@ -17,6 +19,9 @@ from bot.errors import NotFound, RateLimited, TransientError
 from bot.follow.decisions import FollowCandidate, record_follow_decisions
 from bot.follow.executor import LEASE_TTL_SECONDS, execute_follows
 from bot.follow.refusal import clear_follow_refused
+from bot.listen.poller import MENTIONS, poll_mentions
+from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
+from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.settings import Settings
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import make_engine, session_scope
@@ -365,3 +370,38 @@ class TestTwoWorkersOnPostgres:
         assert set(results) == {"w1", "w2"}
         assert _statuses(pg_engine) == {"done": 5, "pending": 5}
         assert len(world.following) == _follow_calls(world) == 5
+
+
+@pytest.fixture
+def enterprise_sandbox(clock: ManualClock) -> Iterator[SandboxServer]:
+    """An Enterprise-tier sandbox (the tier that follows through the API) with no scenario."""
+    server = SandboxServer(SandboxConfig(tier="enterprise", scenario="quiet"), clock).start()
+    yield server
+    server.stop()
+
+
+class TestOnTheSandbox:
+    def test_a_protected_author_gets_a_request_recorded_as_pending(
+        self, database_url: str, clock: ManualClock, enterprise_sandbox: SandboxServer
+    ) -> None:
+        """Through tweepy over HTTP: the listener's decisions about a protected and a public author end as a
+        follow request X holds for approval and a follow, and the rows say which."""
+        admin = SandboxAdmin(enterprise_sandbox.url)
+        admin.mention("locked", "@brandbot hello from a private account", protected=True)
+        admin.mention("open", "@brandbot hello from a public one")
+        app = App(sandbox_settings(database_url, enterprise_sandbox.url, "enterprise"), clock=clock)
+        try:
+            poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                          detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id="w1", sources=(MENTIONS,))
+            run = execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                                  brand_user_id=BRAND_USER_ID, worker_id="w1")
+            with Session(app.engine) as session:
+                rows = {a.username: (d.status, d.reason) for d, a in session.exec(
+                    select(FollowDecision, Author).where(col(Author.id) == col(FollowDecision.author_id)))}
+        finally:
+            app.engine.dispose()
+        assert (run.followed, run.requested) == (1, 1)
+        assert rows == {"locked": ("done", "follow request pending (protected account)"),
+                        "open": ("done", "followed through the API")}
+        assert [r["target_username"] for r in admin.follow_requests()] == ["locked"]
+        assert [f["target_username"] for f in admin.follows()] == ["open"]

@@ -16,11 +16,15 @@ from bot.listen.crisis_watch import post_alert, watch_crisis
 from bot.settings import Settings
 from bot.store.db import session_scope
 from bot.store.models import Author, Classification, CrisisChange, Mention
+from bot.triage import queue
+from bot.triage.mentions import flag_mention
+from bot.triage.routing import open_triage_item
 
 SETTINGS = Settings(crisis_window_minutes=60, crisis_min_complaints=20, crisis_ratio=4.0)
 
 
-def _complaints(engine: Engine, times: list[datetime], *, start_id: int = 1) -> None:
+def _complaints(engine: Engine, times: list[datetime], *, start_id: int = 1, complaint: bool = True) -> list[str]:
+    """Mentions posted at `times`, classified as the detector says (`complaint`); their ids."""
     with session_scope(engine) as session:
         if session.get(Author, "7") is None:
             session.add(Author(id="7", username="ada", first_seen_at=times[0], last_seen_at=times[0]))
@@ -29,8 +33,16 @@ def _complaints(engine: Engine, times: list[datetime], *, start_id: int = 1) -> 
             session.add(Mention(id=str(n), author_id="7", text="@brandbot broken", created_at=at, seen_at=at))
         session.flush()
         for n, at in enumerate(times, start=start_id):
-            session.add(Classification(mention_id=str(n), complaint=True, score=0.9, severity="high", reasons=[],
-                                       created_at=at))
+            session.add(Classification(mention_id=str(n), complaint=complaint, score=0.9 if complaint else 0.2,
+                                       severity="high" if complaint else "low", reasons=[], created_at=at))
+    return [str(n) for n in range(start_id, start_id + len(times))]
+
+
+def _flag(engine: Engine, mention_ids: list[str], *, at: datetime) -> None:
+    """A person flags each mention as a complaint the detector missed (`brandbot triage flag`)."""
+    with session_scope(engine) as session:
+        for mention_id in mention_ids:
+            flag_mention(session, mention_id=mention_id, actor="sam", now=at)
 
 
 class TestWatchCrisis:
@@ -159,6 +171,54 @@ class TestWatchCrisis:
         clock.advance(60)
         watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=down)
         assert len(attempts) == 1
+
+
+class TestStaffLabels:
+    def test_a_complaint_flagged_by_staff_counts_in_the_window_of_its_arrival(self, engine: Engine,
+                                                                             clock: ManualClock) -> None:
+        """19 complaints found by the detector and one it missed, flagged by a person: 20 in the window trips it."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=2 * k) for k in range(19)])
+        missed = _complaints(engine, [now - timedelta(minutes=5)], start_id=100, complaint=False)
+        _flag(engine, missed, at=now)
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (result.tripped, result.window_count) == (True, 20)
+
+    def test_old_mentions_flagged_in_bulk_raise_the_baseline_not_the_window(self, engine: Engine,
+                                                                           clock: ManualClock) -> None:
+        """A person flags 30 mentions of 3 to 5 hours ago at once: they count when they arrived (1.25 an hour
+        over the day before the window), so nothing trips."""
+        now = clock.now()
+        missed = _complaints(engine, [now - timedelta(hours=3, minutes=4 * k) for k in range(30)], complaint=False)
+        _flag(engine, missed, at=now - timedelta(minutes=1))
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (result.tripped, result.window_count, result.baseline_per_window) == (False, 0, 1.25)
+
+    def test_the_spike_flagged_after_an_off_does_not_trip_again(self, engine: Engine, clock: ManualClock) -> None:
+        """After a person turned crisis mode off, flagging the mentions of that spike the detector missed does
+        not trip it again: they were classified before the "off"."""
+        now = clock.now()
+        _complaints(engine, [now - timedelta(minutes=2 * k) for k in range(25)])
+        missed = _complaints(engine, [now - timedelta(minutes=2 * k + 1) for k in range(25)], start_id=100,
+                             complaint=False)
+        assert watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None).tripped
+        with session_scope(engine) as session:
+            set_crisis(session, active=False, reason="handled", actor="alice", now=now)
+        clock.advance(60)
+        _flag(engine, missed, at=clock.now())
+        calm = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (calm.tripped, calm.window_count) == (False, 0)
+
+    def test_a_detector_complaint_labelled_not_a_complaint_does_not_count(self, engine: Engine,
+                                                                         clock: ManualClock) -> None:
+        """20 complaints by the detector, one of which a person labels not-complaint: 19 stay under the minimum."""
+        now = clock.now()
+        ids = _complaints(engine, [now - timedelta(minutes=k) for k in range(20)])
+        with session_scope(engine) as session:
+            item = open_triage_item(session, mention_id=ids[0], author_id="7", severity="high", score=0.9, now=now)
+            queue.label(session, item_id=item.id or 0, label="not-complaint", actor="sam", now=now)
+        result = watch_crisis(engine=engine, clock=clock, settings=SETTINGS, send_alert=None)
+        assert (result.tripped, result.window_count) == (False, 19)
 
 
 class TestPostAlert:

@@ -257,6 +257,33 @@ class TestTiers:
         assert [(f["target_user_id"], f["target_username"]) for f in follows] == [(target, "zed")]
         assert client.unfollow_user(target).data == {"following": False}
 
+    def test_following_a_protected_account_is_a_pending_request(self, start: Start) -> None:
+        """A protected account gets a follow request (`following` false, `pending_follow` true, as X answers),
+        once however often it is asked; it is not a follow, and unfollowing withdraws it."""
+        server = start(tier="enterprise")
+        admin = SandboxAdmin(server.url)
+        mention(server, "locked", "@brandbot where is my order", protected=True)
+        target = server.state.world.by_username["locked"]
+        client = tweepy_client(server.url)
+        user = client.get_user(id=target, user_fields=["protected"], user_auth=True).data
+        assert (user.username, user.protected) == ("locked", True)
+        assert client.follow_user(target).data == {"following": False, "pending_follow": True}
+        assert client.follow_user(target).data == {"following": False, "pending_follow": True}
+        requests_ = admin.follow_requests()
+        assert [(r["source_user_id"], r["target_user_id"], r["target_username"]) for r in requests_] == [
+            (ME, target, "locked")]
+        assert admin.follows() == []
+        assert client.get_users_following(ME, user_auth=True).data is None
+        assert client.unfollow_user(target).data == {"following": False}
+        assert admin.follow_requests() == []
+
+    def test_protected_must_be_a_boolean(self, start: Start) -> None:
+        """The inspection API refuses `"protected": "yes"` rather than guessing."""
+        server = start(tier="enterprise")
+        response = requests.post(f"{server.url}/_sandbox/mentions", timeout=5,
+                                 json={"author_username": "locked", "text": "hi", "protected": "yes"})
+        assert (response.status_code, response.json()) == (400, {"error": "protected must be true or false"})
+
     def test_rate_limit_counts_down_then_429_then_resets(self, start: Start, clock: ManualClock) -> None:
         """Basic allows 10 mentions reads per 15 min; the 11th is 429; a new window opens after the reset."""
         server = start(tier="basic")

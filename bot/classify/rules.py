@@ -188,12 +188,6 @@ class RuleSet:
         document = resources.files("bot.classify").joinpath("data/default_rules.json").read_text(encoding="utf-8")
         return cls.parse(document, source="default_rules.json")
 
-    @classmethod
-    def for_brand(cls, path: Path | None) -> RuleSet:
-        """The shipped rules, then the brand's rule file at `path` (`DETECTOR_RULES_FILE`); raises `RuleFileError`."""
-        shipped = cls.default()
-        return shipped if path is None else shipped.extended(cls.load(path))
-
     def extended(self, other: RuleSet) -> RuleSet:
         """These rules followed by `other`'s (a brand's own rules on top of the defaults)."""
         return RuleSet((*self.rules, *other.rules))

@@ -50,6 +50,18 @@ def settings_or_exit(*, sandbox: bool = False, require_x_credentials: bool = Tru
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def brand_rules_or_exit(settings: Settings) -> Any:
+    """The brand's detector rules, read once for the process (`bot.app.read_brand_rules`, handed to `App`);
+    a bad rule file prints the problem and exits 2 before anything starts."""
+    from bot.app import read_brand_rules
+
+    try:
+        return read_brand_rules(settings)
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
     """Build the composition root for a one-shot command (logs to stderr; schema upgraded).
 
@@ -60,8 +72,9 @@ def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
     from bot.logs import configure_logging
 
     settings = settings or settings_or_exit(sandbox=sandbox, require_x_credentials=False)
+    brand_rules = brand_rules_or_exit(settings)
     configure_logging(log_format=settings.log_format, level="WARNING", secrets=settings.secrets(), stream=sys.stderr)
-    app = App(settings)
+    app = App(settings, brand_rules=brand_rules)
     try:
         app.migrate()
     except OperationalError as exc:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import structlog
 import typer
 
-from bot.cli.context import EXIT_USAGE, settings_or_exit
+from bot.cli.context import EXIT_USAGE, brand_rules_or_exit, settings_or_exit
 from bot.clock import AcceleratedClock, Clock, SystemClock
 
 log = structlog.get_logger()
@@ -38,6 +38,7 @@ def run_cmd(
     from bot.runner import BotRunner
 
     settings = settings_or_exit(sandbox=sandbox)
+    brand_rules = brand_rules_or_exit(settings)  # read once, before the database, sandbox or jobs start
     if web_port is not None:
         settings = dataclasses.replace(settings, web_port=web_port)
     configure_logging(log_format=settings.log_format, level=settings.log_level, secrets=settings.secrets())
@@ -49,7 +50,7 @@ def run_cmd(
     if sandbox:
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
                                           seed=seed, port=sandbox_port)
-    app = App(settings, clock=clock)
+    app = App(settings, clock=clock, brand_rules=brand_rules)
     app.migrate()
     runner = BotRunner(app)
     if sandbox and demo:

@@ -9,7 +9,12 @@ from bot.listen.stats import compute_stats
 
 
 def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object for scripts.")) -> None:
-    """Mentions seen, complaints, triage by status, follows, posts by state, 429s, poll lag."""
+    """Mentions seen, complaints, triage by status, follows, posts by state, 429s, poll lag.
+
+    Complaints count as staff corrected the detector: its own, plus those a person flagged, minus those
+    a person labelled not-complaint; the three parts are shown too (`--json`: `complaints_by_detector`,
+    `complaints_added_by_staff`, `complaints_removed_by_staff`).
+    """
     with handled():
         bot = make_app()
         with bot.session() as session:
@@ -18,6 +23,9 @@ def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON objec
             data = {
                 "mentions_seen": stats.mentions_seen,
                 "complaints": stats.complaints,
+                "complaints_by_detector": stats.complaints_by_detector,
+                "complaints_added_by_staff": stats.complaints_added_by_staff,
+                "complaints_removed_by_staff": stats.complaints_removed_by_staff,
                 "x_429": stats.x_429,
                 "triage_by_status": stats.triage_by_status,
                 "sla_breached": stats.sla_breached,
@@ -36,7 +44,10 @@ def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON objec
         lag = "never polled" if stats.poll_lag_seconds is None else f"{stats.poll_lag_seconds:.0f} s"
         lines = [
             f"mentions seen          {stats.mentions_seen}",
-            f"complaints             {stats.complaints}",
+            f"complaints             {stats.complaints} (as staff corrected the detector)",
+            f"  by the detector      {stats.complaints_by_detector}",
+            f"  added by staff       {stats.complaints_added_by_staff} (missed by the detector, flagged by a person)",
+            f"  removed by staff     {stats.complaints_removed_by_staff} (labelled not-complaint)",
             "triage                 " + ", ".join(f"{k} {v}" for k, v in stats.triage_by_status.items()),
             f"SLA breached (open)    {stats.sla_breached}",
             f"follows done           {stats.follows_done} (by the bot or by a person)",

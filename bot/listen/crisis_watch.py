@@ -7,6 +7,16 @@ when the count reaches `crisis_min_complaints` and is at least `crisis_ratio` ti
 handful). While crisis mode is on nothing is re-tripped; turning it off is a person's call, and
 after a person turns it off only complaints classified since then count towards the window (the
 spike the person just declared over does not trip it again at the next check).
+
+A complaint is what staff say it is where they said anything (`bot.listen.complaints`): a mention a
+person flagged counts, one the detector flagged and a person labelled not-complaint does not. Each
+counts in the window of the mention's arrival (`Mention.created_at`, as the detector's do), never
+of the flag: a flag may come hours later, and in bulk when someone works through the day's
+mentions, and counting it at flag time would show a spike that never happened (and trip crisis
+mode on a quiet afternoon). Flagged late, a complaint lands in the baseline, where it belonged,
+and makes the next spike measure against the true rate. The "off" floor applies to the mention's
+classification (when the listener stored it), so mentions of a spike a person declared over stay
+out of the window even when they are flagged after the "off".
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.crisis import crisis_state, set_crisis
+from bot.listen.complaints import is_complaint, with_verdicts
 from bot.settings import Settings
 from bot.store.coordination import counter_value, set_counter
 from bot.store.db import session_scope
@@ -63,16 +74,19 @@ class CrisisCheck:
 
 
 def complaints_between(session: Session, *, start: datetime, end: datetime, after_id: int = 0) -> int:
-    """Complaints among mentions posted in (start, end] (classified after classification `after_id`)."""
+    """Complaints (as staff corrected the detector) among mentions posted in (start, end].
+
+    With `after_id`, only mentions classified after classification `after_id` count (a mention
+    never classified then does not: nothing says it came after the floor).
+    """
     stmt = (
-        select(func.count())
-        .select_from(Classification)
-        .join(Mention, col(Mention.id) == col(Classification.mention_id))
-        .where(col(Classification.complaint).is_(True))
-        .where(col(Classification.id) > after_id)
+        with_verdicts(select(func.count()).select_from(Mention))
+        .where(is_complaint())
         .where(col(Mention.created_at) > start)
         .where(col(Mention.created_at) <= end)
     )
+    if after_id:
+        stmt = stmt.where(col(Classification.id) > after_id)
     return int(session.exec(stmt).one())
 
 

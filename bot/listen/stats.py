@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus, PostState
+from bot.listen.complaints import staff_corrections
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.models import Cursor, FollowDecision, Post
 from bot.triage.sla import breached_items, count_by_status
@@ -16,11 +17,20 @@ from bot.triage.sla import breached_items, count_by_status
 
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Listening, triage, follow and publishing figures at one instant."""
+    """Listening, triage, follow and publishing figures at one instant.
+
+    `complaints` is what customer service would call the complaints: the detector's, plus those
+    staff flagged (or labelled complaint) that it missed, minus those it flagged that staff labelled
+    not-complaint (`bot.listen.complaints`). `complaints_by_detector` is the detector's alone (the
+    `complaints` counter the listener increments, also exported as `brandbot_complaints`).
+    """
 
     mentions_seen: int
     complaints: int
     x_429: int
+    complaints_by_detector: int = 0
+    complaints_added_by_staff: int = 0
+    complaints_removed_by_staff: int = 0
     triage_by_status: dict[str, int] = field(default_factory=dict)
     sla_breached: int = 0
     follows_by_status: dict[str, int] = field(default_factory=dict)
@@ -58,10 +68,15 @@ def compute_stats(session: Session, *, now: datetime) -> Stats:
         # never negative: a sped-up sandbox run (`--speed`) records poll times ahead of the wall clock
         return None if at is None else max(0.0, (now - at).total_seconds())
 
+    by_detector = counter_value(session, "complaints")
+    corrections = staff_corrections(session)
     return Stats(
         mentions_seen=counter_value(session, "mentions_seen"),
-        complaints=counter_value(session, "complaints"),
+        complaints=by_detector + corrections.added - corrections.removed,
         x_429=counter_value(session, X_429_COUNTER),
+        complaints_by_detector=by_detector,
+        complaints_added_by_staff=corrections.added,
+        complaints_removed_by_staff=corrections.removed,
         triage_by_status=count_by_status(session),
         sla_breached=len(breached_items(session, now=now)),
         follows_by_status=_grouped(session, col(FollowDecision.status), [s.value for s in FollowStatus]),

@@ -47,6 +47,12 @@ def _dispatch(state: SandboxState, request: Request, now: Any) -> Response:
              "created_at": iso(at)}
             for (s, t), at in sorted(world.follows.items(), key=lambda kv: kv[1])
         ])
+    if method == "GET" and path == "/_sandbox/follow-requests":
+        return _ok([
+            {"source_user_id": s, "target_user_id": t, "target_username": world.users[t].username,
+             "created_at": iso(at)}
+            for (s, t), at in sorted(world.follow_requests.items(), key=lambda kv: kv[1])
+        ])
     if method == "GET" and path == "/_sandbox/usage":
         return _ok(state.ledger.summary())
     if method == "GET" and path == "/_sandbox/clock":
@@ -83,7 +89,8 @@ def _object(request: Request) -> dict[str, Any]:
 
 
 def _add_tweet(state: SandboxState, body: dict[str, Any], now: Any, *, mention: bool) -> Response:
-    """Create a tweet by `author_username` (the user is created if new); a mention names the brand."""
+    """Create a tweet by `author_username` (the user is created if new, `protected` if the body says so);
+    a mention names the brand."""
     world = state.world
     author, text = body.get("author_username"), body.get("text")
     if not isinstance(author, str) or not re.fullmatch(r"\w{1,15}", author) or not isinstance(text, str) or not text:
@@ -92,7 +99,11 @@ def _add_tweet(state: SandboxState, body: dict[str, Any], now: Any, *, mention: 
     handle = f"@{world.brand.username}"
     if mention and handle.lower() not in text.lower():
         text = f"{handle} {text}"
-    user = world.add_user(username=author, created_at=created_at, followers_count=int(body.get("followers_count", 10)))
+    protected = body.get("protected", False)
+    if not isinstance(protected, bool):
+        raise ValidationError("protected must be true or false")
+    user = world.add_user(username=author, created_at=created_at, followers_count=int(body.get("followers_count", 10)),
+                          protected=protected)
     reply_to = world.tweets.get(str(body["in_reply_to_tweet_id"])) if body.get("in_reply_to_tweet_id") else None
     quoted = world.tweets.get(str(body["quote_tweet_id"])) if body.get("quote_tweet_id") else None
     tweet = world.add_tweet(

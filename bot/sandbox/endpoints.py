@@ -295,8 +295,8 @@ def follow(call: Call) -> Outcome:
         return 404, {"errors": [problems.not_found("user", "target_user_id", target)]}, 0
     if target == me:
         return 400, problems.invalid_request("You cannot follow yourself.", {"target_user_id": [target]}), 0
-    world.follow(me, target, call.now)
-    return 200, {"data": {"following": True, "pending_follow": False}}, 0
+    following = world.follow_or_request(me, target, call.now)  # a protected account only gets a request
+    return 200, {"data": {"following": following, "pending_follow": not following}}, 0
 
 
 def unfollow(call: Call) -> Outcome:

@@ -73,7 +73,7 @@ def user_json(user: User, fields: set[str]) -> dict[str, Any]:
     if "verified" in fields:
         out["verified"] = user.verified
     if "protected" in fields:
-        out["protected"] = False
+        out["protected"] = user.protected
     if "public_metrics" in fields:
         out["public_metrics"] = {
             "followers_count": user.followers_count,

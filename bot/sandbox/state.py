@@ -23,7 +23,7 @@ _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 
 @dataclass(slots=True)
 class User:
-    """A simulated account."""
+    """A simulated account; a `protected` one approves its followers (a follow is a pending request)."""
 
     id: str
     username: str
@@ -33,6 +33,7 @@ class User:
     verified: bool = False
     followers_count: int = 0
     following_count: int = 0
+    protected: bool = False
 
 
 @dataclass(slots=True)
@@ -66,7 +67,12 @@ def snowflake(instant: datetime) -> int:
 
 
 class World:
-    """Users, tweets and follows. Callers hold `lock` around anything that must be atomic."""
+    """Users, tweets, follows and follow requests. Callers hold `lock` around anything that must be atomic.
+
+    Following a protected account makes a request (`follow_requests`), not a follow: it is not in
+    either account's followers/following and does not move their counts, as on X until the account
+    approves it (the sandbox never approves one by itself).
+    """
 
     def __init__(self, *, brand_username: str, now: datetime) -> None:
         self.lock = threading.RLock()
@@ -74,6 +80,7 @@ class World:
         self.by_username: dict[str, str] = {}
         self.tweets: dict[str, Tweet] = {}
         self.follows: dict[tuple[str, str], datetime] = {}
+        self.follow_requests: dict[tuple[str, str], datetime] = {}
         self._by_author: dict[str, list[str]] = {}
         self._used_ids: set[int] = set()
         self.brand = self.add_user(
@@ -99,8 +106,9 @@ class World:
         followers_count: int = 0,
         following_count: int = 0,
         verified: bool = False,
+        protected: bool = False,
     ) -> User:
-        """Create (or return the existing) user `username`."""
+        """Create (or return the existing, unchanged) user `username`."""
         with self.lock:
             existing = self.user_by_username(username)
             if existing is not None:
@@ -115,6 +123,7 @@ class World:
                 verified=verified,
                 followers_count=followers_count,
                 following_count=following_count,
+                protected=protected,
             )
             self.users[uid] = user
             self.by_username[username.lower()] = uid
@@ -228,9 +237,21 @@ class World:
             self.users[target_id].followers_count += 1
             return True
 
-    def unfollow(self, source_id: str, target_id: str) -> bool:
-        """Remove a follow; False when there was none."""
+    def follow_or_request(self, source_id: str, target_id: str, now: datetime) -> bool:
+        """Follow `target_id`, or ask to when the account is protected (once); True when now following."""
         with self.lock:
+            key = (source_id, target_id)
+            if key in self.follows or not self.users[target_id].protected:
+                self.follow(source_id, target_id, now)
+                return True
+            self.follow_requests.setdefault(key, now)
+            return False
+
+    def unfollow(self, source_id: str, target_id: str) -> bool:
+        """Remove a follow, or withdraw a pending follow request; False when there was neither."""
+        with self.lock:
+            if self.follow_requests.pop((source_id, target_id), None) is not None:
+                return True
             if self.follows.pop((source_id, target_id), None) is None:
                 return False
             self.users[source_id].following_count -= 1

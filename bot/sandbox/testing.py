@@ -63,7 +63,8 @@ class SandboxAdmin:
         return response.json()
 
     def mention(self, author: str, text: str, **extra: Any) -> str:
-        """Add a mention of the brand by `author` (created if new); returns the tweet id."""
+        """Add a mention of the brand by `author` (created if new; `protected=True` makes a new one protected);
+        returns the tweet id."""
         body = {"author_username": author, "text": text, **extra}
         return str(self._call("POST", "/_sandbox/mentions", body, 201)["id"])
 
@@ -82,6 +83,10 @@ class SandboxAdmin:
 
     def follows(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/_sandbox/follows"))
+
+    def follow_requests(self) -> list[dict[str, Any]]:
+        """Follows of protected accounts that wait for their approval (not in `follows`)."""
+        return list(self._call("GET", "/_sandbox/follow-requests"))
 
     def usage(self) -> dict[str, Any]:
         return dict(self._call("GET", "/_sandbox/usage"))

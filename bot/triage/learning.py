@@ -61,8 +61,8 @@ def latest_detector_model_id(session: Session) -> int | None:
 def load_detector(session: Session, model_id: int | None, rules: RuleSet | None = None) -> Detector:
     """The detector of model row `model_id` (the shipped default model when None) with `rules`.
 
-    `rules` is the brand's rule set (`RuleSet.for_brand(settings.detector_rules_file)`); None means the
-    shipped rules alone.
+    `rules` is the brand's rule set (`App.rules`: the shipped rules, then those of `DETECTOR_RULES_FILE`);
+    None means the shipped rules alone.
     """
     from bot.classify.detector import Detector
     from bot.classify.model import LinearModel

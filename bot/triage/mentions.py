@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.domain import Severity
+from bot.domain import Severity, TriageLabel
 from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
@@ -132,5 +132,5 @@ def flag_mention(
     note = note.strip()
     record(session, item, actor=actor, action=FLAGGED, detail=f"flagged by {actor}" + (f": {note}" if note else ""),
            now=now)
-    queue.label(session, item_id=item.id or 0, label="complaint", actor=actor, now=now)
+    queue.label(session, item_id=item.id or 0, label=TriageLabel.COMPLAINT.value, actor=actor, now=now)
     return queue.get_item(session, item.id or 0)

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageStatus
+from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageLabel, TriageStatus
 from bot.errors import ValidationError
 from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
@@ -27,7 +27,7 @@ __all__ = ["breached_items", "count_by_status", "is_sla_breached"]
 
 log = structlog.get_logger()
 
-LABELS = {"complaint": 1, "not-complaint": 0}
+LABELS = {TriageLabel.COMPLAINT.value: 1, TriageLabel.NOT_COMPLAINT.value: 0}
 
 
 class ReplyRenderer(Protocol):

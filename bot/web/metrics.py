@@ -88,7 +88,7 @@ class BrandbotCollector:
         c = CounterMetricFamily("brandbot_mentions", "Mentions seen since the database was created.")
         c.add_metric([], mentions)
         out.append(c)
-        c = CounterMetricFamily("brandbot_complaints", "Mentions classified as complaints.")
+        c = CounterMetricFamily("brandbot_complaints", "Mentions the detector classified as complaints.")
         c.add_metric([], complaints)
         out.append(c)
         c = CounterMetricFamily("brandbot_posts_published", "Posts the publisher sent to X.")

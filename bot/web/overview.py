@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.domain import PostKind, PostState
-from bot.store.models import Classification, Mention, Post, TriageItem
+from bot.listen.complaints import is_complaint, with_verdicts
+from bot.store.models import Mention, Post, TriageItem
 
 HOUR = timedelta(hours=1)
 RANGES = {"24h": 24, "7d": 24 * 7}
@@ -75,14 +76,16 @@ class Overview:
 
 
 def compute_overview(session: Session, *, now: datetime, hours: int, tz: ZoneInfo) -> Overview:
-    """Mentions, complaints, complaint rate, replies sent, median time to first response, posts published."""
+    """Mentions, complaints, complaint rate, replies sent, median time to first response, posts published.
+
+    Complaints are counted as staff corrected the detector (`bot.listen.complaints`).
+    """
     starts = hour_starts(now, hours, tz)
     since = starts[0]
     mention_times = list(session.exec(select(Mention.created_at).where(col(Mention.created_at) >= since)))
-    complaint_times = list(session.exec(
-        select(Mention.created_at)
-        .join(Classification, col(Classification.mention_id) == col(Mention.id))
-        .where(col(Classification.complaint).is_(True))
+    complaint_times = list(session.exec(  # as staff corrected the detector, by the hour the mention arrived
+        with_verdicts(select(Mention.created_at))
+        .where(is_complaint())
         .where(col(Mention.created_at) >= since)
     ))
     posted = list(session.exec(

@@ -12,7 +12,9 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.domain import FollowStatus
 from bot.store.coordination import audit
-from bot.store.models import AuditLog, Author, FollowDecision, Mention, Post, TriageItem
+from bot.store.models import AuditLog, Author, Classification, FollowDecision, Mention, Post, TriageItem
+from bot.triage import queue
+from bot.triage.mentions import flag_mention
 from bot.web.pages.audit import audit_rows
 from tests.web.conftest import post_form, seed_complaints
 
@@ -143,6 +145,31 @@ class TestOverview:
         assert "Sun 11:00: 100%" in page  # complaint rate of that hour
         week = admin.get("/overview?range=7d").text
         assert week.count('<rect class="bar"') == 4 * 168
+
+    def test_complaints_are_counted_as_staff_corrected_them(self, bot: App, admin: TestClient,
+                                                            clock: ManualClock) -> None:
+        """Complaints the detector missed, flagged by a person, count in their hour; one it found that a person
+        labelled not-complaint does not: of 4 mentions, 2 detector complaints -1 labelled +2 flagged = 3."""
+        now = clock.now()
+        at = now - timedelta(hours=2)
+        with bot.session() as session:
+            ids = seed_complaints(session, at, [("1", "high", "@brandbot broken"),
+                                                ("2", "high", "@brandbot sick beat")])
+            for missed in ("3", "4"):
+                session.add(Mention(id=missed, author_id="7", text="@brandbot still waiting", created_at=at,
+                                    seen_at=at))
+                session.flush()
+                session.add(Classification(mention_id=missed, complaint=False, score=0.3, severity="low", reasons=[],
+                                           created_at=at))
+                session.flush()
+                flag_mention(session, mention_id=missed, actor="root", now=now)
+            queue.label(session, item_id=ids["2"], label="not-complaint", actor="root", now=now)
+        page = admin.get("/overview").text
+        figures = {label.strip(): value for value, label in re.findall(
+            r'<span class="value">([^<]+)</span><span class="label">([^<(]+)', page)}
+        assert (figures["mentions"], figures["complaints"]) == ("4", "3")
+        assert "complaints (75%)" in page
+        assert "Sun 11:00: 3" in page  # the complaints' hour (10:00 UTC = 11:00 Paris), not the flags' hour
 
 
 class TestAudit:
