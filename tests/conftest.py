@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
 from bot.clock import ManualClock
-from bot.store.db import make_engine, upgrade
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.models import Author, Mention
+from bot.triage.routing import NewComplaint, open_triage_items
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -165,3 +167,28 @@ def file_opens(_open_audit: FileOpens) -> Iterator[FileOpens]:
     """Count opens of the files this test `watch`es."""
     yield _open_audit
     _open_audit.counts.clear()
+
+
+def open_items(engine: Engine, clock: ManualClock, severities: list[str], *, summoned: bool = True) -> list[int]:
+    """One triage item per severity, on mentions "1", "2", … by author "7" (@ada), opened now; their ids."""
+    now = clock.now()
+    with session_scope(engine) as session:
+        session.add(Author(id="7", username="ada", first_seen_at=now, last_seen_at=now))
+        session.flush()
+        for n, _ in enumerate(severities, start=1):
+            session.add(Mention(id=str(n), author_id="7", text=f"@brandbot problem {n}", created_at=now, seen_at=now,
+                                summoned=summoned))
+        session.flush()
+        ids = open_triage_items(
+            session, [NewComplaint(str(n), "7", sev, 0.9) for n, sev in enumerate(severities, start=1)], now=now)
+    return [ids[str(n)] for n in range(1, len(severities) + 1)]
+
+
+def open_another_item(engine: Engine, clock: ManualClock, severity: str, *, mention_id: str) -> int:
+    """One more triage item by @ada (after `open_items`), on mention `mention_id`, opened now; its id."""
+    now = clock.now()
+    with session_scope(engine) as session:
+        session.add(Mention(id=mention_id, author_id="7", text="@brandbot again", created_at=now, seen_at=now))
+        session.flush()
+        ids = open_triage_items(session, [NewComplaint(mention_id, "7", severity, 0.9)], now=now)
+    return ids[mention_id]

@@ -23,6 +23,7 @@ from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Mention, Post, PostAttempt, TriageItem
 from bot.triage import queue as triage
+from bot.triage.listing import history
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
@@ -285,7 +286,7 @@ def _triage_state(engine: Engine, item_id: int) -> tuple[str, str | None, object
 
 def _history(engine: Engine, item_id: int) -> list[tuple[str, str, str]]:
     with Session(engine) as session:
-        return [(a.actor, a.action, a.detail) for a in triage.history(session, item_id)]
+        return [(a.actor, a.action, a.detail) for a in history(session, item_id)]
 
 
 class TestTriageReplies:

@@ -22,6 +22,7 @@ from bot.publish.queue import (
 )
 from bot.store.models import AuditLog, Author, Mention, Post
 from bot.triage import queue as triage
+from bot.triage.listing import get_item, history
 from bot.triage.routing import NewComplaint, open_triage_items
 
 
@@ -190,9 +191,9 @@ class TestTriageReplies:
         item_id, post_id = _triage_reply(session, clock)
         cancel_post(session, post_id, actor="ed", now=clock.now(), reason="wrong tone")
         session.commit()
-        item = triage.get_item(session, item_id)
+        item = get_item(session, item_id)
         assert (item.status, item.assignee) == ("claimed", "sam")
-        assert [(a.actor, a.action, a.detail) for a in triage.history(session, item_id)][-1] == (
+        assert [(a.actor, a.action, a.detail) for a in history(session, item_id)][-1] == (
             "ed", "reply_failed", f"post {post_id} cancelled: wrong tone; back to claimed (was replied)")
 
     def test_in_a_crisis_a_staff_reply_is_scheduled_not_held(self, session: Session, clock: ManualClock) -> None:

@@ -21,7 +21,7 @@ from bot.sandbox.state import BRAND_USER_ID
 from bot.sandbox.testing import sandbox_settings
 from bot.settings import Settings
 from bot.store.models import CrisisChange, FollowDecision, Mention, Post, TriageItem
-from bot.triage.queue import list_items
+from bot.triage.listing import list_items
 
 REPO = Path(__file__).resolve().parent.parent
 SPEED = 180.0  # three simulated minutes per real second: the storm starts after 5 s

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 from bot.clock import ManualClock
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Classification, Mention, TrainingLabel, TriageAction, TriageItem
-from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.listing import history, list_items
 from bot.triage.mentions import flag_mention, flag_notes, recent_mentions
 from bot.triage.routing import NewComplaint, open_triage_items
 
@@ -62,7 +62,7 @@ class TestRecentMentions:
 
 
 def _history(session: Session, item_id: int) -> list[tuple[str, str, str]]:
-    return [(a.actor, a.action, a.detail) for a in queue.history(session, item_id)]
+    return [(a.actor, a.action, a.detail) for a in history(session, item_id)]
 
 
 class TestFlagMention:
@@ -94,7 +94,7 @@ class TestFlagMention:
                 ("sam", "triage.flagged", f"triage:{item.id}"),
                 ("sam", "triage.labelled", f"triage:{item.id}"),
             ]
-            assert item.id in [i.id for i in queue.list_items(session)]
+            assert item.id in [i.id for i in list_items(session)]
 
     def test_defaults_medium_and_no_note(self, engine: Engine, clock: ManualClock) -> None:
         """Without a severity the item is medium (4-hour SLA); a never-classified mention scores 0."""

@@ -7,9 +7,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.clock import ManualClock
 from bot.store.db import session_scope
 from bot.store.models import Author, Mention, TriageItem
+from bot.triage import queue
+from bot.triage.listing import get_item
 from bot.triage.sla import breached_items, is_sla_breached
+from tests.conftest import open_items
 
 DUE = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 EARLY, LATE = DUE - timedelta(minutes=5), DUE + timedelta(minutes=5)
@@ -66,3 +70,18 @@ class TestBreachedItems:
                 session.add(_item(n, status=status, first_response_at=first))
         with Session(engine) as session:
             assert sorted(i.id or 0 for i in breached_items(session, now=AFTER)) == [3, 4, 5]
+
+
+class TestThroughStaffActions:
+    def test_sla_breach(self, engine: Engine, clock: ManualClock) -> None:
+        """A critical item is breached 15 minutes after creation while open, never once resolved."""
+        critical, low = open_items(engine, clock, ["critical", "low"])
+        clock.advance(16 * 60)
+        with Session(engine) as session:
+            assert [i.id for i in breached_items(session, now=clock.now())] == [critical]
+        with session_scope(engine) as session:
+            queue.resolve(session, item_id=critical, actor="sam", now=clock.now())
+        with Session(engine) as session:
+            assert breached_items(session, now=clock.now()) == []
+            item = get_item(session, low)
+            assert is_sla_breached(item, now=clock.now() + timedelta(hours=24)) is True

@@ -11,10 +11,11 @@ import typer
 from bot.cli.context import emit, handled, local_time, make_app, print_json
 from bot.domain import OPEN_POST_STATES, TriageStatus
 from bot.store.models import Author, Mention, Post, TriageItem
-from bot.triage import queue
+from bot.triage import listing, queue
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
 from bot.triage.mentions import DEFAULT_LIMIT, MentionRow, flag_mention, recent_mentions
 from bot.triage.replies import latest_replies, live_replies
+from bot.triage.sla import is_sla_breached
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -47,7 +48,7 @@ def item_row(app_: Any, session: Any, item: TriageItem, post: Post | None) -> di
         "assignee": item.assignee,
         "sla_due_at": item.sla_due_at,
         "due": local_time(app_)(item.sla_due_at),
-        "breached": queue.is_sla_breached(item, now=now),
+        "breached": is_sla_breached(item, now=now),
         "reply": f"post {post.id} {post.state}" if post else "",
         "reply_post_id": post.id if post else None,
         "reply_state": post.state if post else None,
@@ -85,8 +86,8 @@ def list_cmd(
         wanted = _parse_status(status)
         bot = make_app()
         with bot.session() as session:
-            rows = item_rows(bot, session, queue.list_items(session, status=wanted, limit=limit))
-            total = queue.count_items(session, status=wanted) if limit is not None else len(rows)
+            rows = item_rows(bot, session, listing.list_items(session, status=wanted, limit=limit))
+            total = listing.count_items(session, status=wanted) if limit is not None else len(rows)
         emit(rows, COLUMNS, as_json=as_json, empty="(no complaints waiting)")
         if total > len(rows):
             typer.echo(f"showing {len(rows)} of {total} items (--limit {limit})", err=True)
@@ -200,9 +201,9 @@ def history_cmd(item_id: int = typer.Argument(...), as_json: bool = typer.Option
         bot = make_app()
         fmt = local_time(bot)
         with bot.session() as session:
-            queue.get_item(session, item_id)
+            listing.get_item(session, item_id)
             rows = [{"at": fmt(a.created_at), "created_at": a.created_at, "actor": a.actor, "action": a.action,
-                     "detail": a.detail} for a in queue.history(session, item_id)]
+                     "detail": a.detail} for a in listing.history(session, item_id)]
         emit(rows, ("at", "actor", "action", "detail"), as_json=as_json)
 
 

@@ -20,6 +20,7 @@ from bot.domain import Severity, TriageLabel
 from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
+from bot.triage.listing import get_item
 from bot.triage.replies import record
 from bot.triage.routing import open_triage_item
 
@@ -133,4 +134,4 @@ def flag_mention(
     record(session, item, actor=actor, action=FLAGGED, detail=f"flagged by {actor}" + (f": {note}" if note else ""),
            now=now)
     queue.label(session, item_id=item.id or 0, label=TriageLabel.COMPLAINT.value, actor=actor, now=now)
-    return queue.get_item(session, item.id or 0)
+    return get_item(session, item.id or 0)

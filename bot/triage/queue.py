@@ -1,29 +1,27 @@
-"""Staff actions on the triage queue: list, claim, assign, reply, resolve, dismiss, label.
+"""Staff actions on the triage queue: claim, assign, reply, resolve, dismiss, label.
 
 Every change is a conditional UPDATE (so two people or processes never both win a claim), a
-`TriageAction` row and an audit entry, in the caller's transaction (not committed).
+`TriageAction` row and an audit entry, in the caller's transaction (not committed). Reading the
+queue (lists, counts, an item's history) is `bot.triage.listing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import ColumnElement, and_, func, or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, or_, update
+from sqlmodel import Session, col
 
 from bot.domain import OPEN_POST_STATES, PostKind, PostState, TriageLabel, TriageStatus
 from bot.errors import ValidationError
-from bot.store.models import Author, Mention, Post, TrainingLabel, TriageAction, TriageItem
+from bot.store.models import Author, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageNotFoundError
+from bot.triage.listing import get_item
 from bot.triage.replies import live_replies, record
 from bot.triage.sla import OPEN_STATUSES as _OPEN
-from bot.triage.sla import breached_items, count_by_status, is_sla_breached
-
-__all__ = ["breached_items", "count_by_status", "is_sla_breached"]
 
 log = structlog.get_logger()
 
@@ -34,81 +32,6 @@ class ReplyRenderer(Protocol):
     """What `reply` needs from the renderer (`bot.render.renderer.Renderer`)."""
 
     def render_reply(self, name: str, *, author: str, tweet_text: str, agent: str, locale: str) -> str: ...
-
-
-def get_item(session: Session, item_id: int) -> TriageItem:
-    """The item `item_id`, or `TriageNotFoundError`."""
-    item = session.get(TriageItem, item_id)
-    if item is None:
-        raise TriageNotFoundError(f"no triage item {item_id}")
-    return item
-
-
-def _status_filter(status: TriageStatus | None) -> object:
-    if status is None:
-        return col(TriageItem.status).in_(_OPEN)
-    return col(TriageItem.status) == status.value
-
-
-def list_items(
-    session: Session,
-    *,
-    status: TriageStatus | None = None,
-    limit: int | None = None,
-    after: int | None = None,
-    before: int | None = None,
-) -> list[TriageItem]:
-    """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`.
-
-    Keyset paging: `after` (an item id) continues with the items less urgent than it, `before`
-    gives the `limit` items just more urgent than it (the page before), still most urgent first.
-    An unknown id is ignored.
-    """
-    if after is not None and before is not None:
-        raise ValueError("give after or before, not both")
-    stmt = select(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
-    anchor_id = after if after is not None else before
-    anchor = session.get(TriageItem, anchor_id) if anchor_id is not None else None
-    reverse = anchor is not None and before is not None
-    if anchor is not None:
-        stmt = stmt.where(_more_urgent_than(anchor) if reverse else _less_urgent_than(anchor))
-    urgency = (col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id))
-    stmt = stmt.order_by(*(c.desc() for c in urgency)) if reverse else stmt.order_by(*urgency)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    items = list(session.exec(stmt))
-    return items[::-1] if reverse else items
-
-
-def _less_urgent_than(item: TriageItem) -> ColumnElement[bool]:
-    """SQL condition: after `item` in the queue's order (severity rank, SLA due time, id)."""
-    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
-    return or_(rank > item.severity_rank,
-               and_(rank == item.severity_rank, due > item.sla_due_at),
-               and_(rank == item.severity_rank, due == item.sla_due_at, ident > item.id))
-
-
-def _more_urgent_than(item: TriageItem) -> ColumnElement[bool]:
-    """SQL condition: before `item` in the queue's order."""
-    rank, due, ident = col(TriageItem.severity_rank), col(TriageItem.sla_due_at), col(TriageItem.id)
-    return or_(rank < item.severity_rank,
-               and_(rank == item.severity_rank, due < item.sla_due_at),
-               and_(rank == item.severity_rank, due == item.sla_due_at, ident < item.id))
-
-
-def count_items(session: Session, *, status: TriageStatus | None = None,
-                more_urgent_than: TriageItem | None = None) -> int:
-    """How many items `list_items` would return without a limit (only those ahead of `more_urgent_than` if given)."""
-    stmt = select(func.count()).select_from(TriageItem).where(_status_filter(status))  # type: ignore[arg-type]
-    if more_urgent_than is not None:
-        stmt = stmt.where(_more_urgent_than(more_urgent_than))
-    return int(session.exec(stmt).one())
-
-
-def history(session: Session, item_id: int) -> list[TriageAction]:
-    """The item's actions, oldest first."""
-    stmt = select(TriageAction).where(col(TriageAction.item_id) == item_id).order_by(col(TriageAction.id))
-    return list(session.exec(stmt))
 
 
 def _reload(session: Session, item_id: int) -> TriageItem:
@@ -149,13 +72,37 @@ def assign(
     Raises `TriageConflictError` when someone else holds it (without `override`) or it is closed.
     """
     before = get_item(session, item_id)
-    holder = _holder(before)  # read now: the update below refreshes `before` in place
     status = TriageStatus.CLAIMED.value if before.status == TriageStatus.NEW.value else before.status
+    return _change_open_item(session, item_id=item_id, actor=actor, now=now, override=override,
+                             values={"assignee": assignee, "status": status}, action="assigned",
+                             detail=f"to {assignee}")
+
+
+def _change_open_item(
+    session: Session,
+    *,
+    item_id: int,
+    actor: str,
+    now: datetime,
+    override: bool,
+    values: dict[str, object],
+    action: str,
+    detail: str,
+    closed: str = "is",
+) -> TriageItem:
+    """Write `values` to an open item that `actor` may change, and record `action` with `detail` on its history.
+
+    One conditional UPDATE: the item must be open and, without `override` (a supervisor's), NEW,
+    held by nobody or held by `actor` (`may_change_holder`). Taking it from the colleague who
+    holds it adds "(override: claimed by <holder>)" to the detail. Raises `TriageConflictError`
+    naming the holder, or, for a closed item, "triage item <id> <closed> <status>".
+    """
+    holder = _holder(get_item(session, item_id))  # read now: the update below refreshes the item in place
     stmt = (
         update(TriageItem)
         .where(col(TriageItem.id) == item_id)
         .where(col(TriageItem.status).in_(_OPEN))
-        .values(assignee=assignee, status=status, updated_at=now)
+        .values(**values, updated_at=now)
     )
     if not override:
         stmt = stmt.where(_free_or_held_by(actor))
@@ -164,11 +111,10 @@ def assign(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if item.status in _OPEN:
             raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
-        raise TriageConflictError(f"triage item {item_id} is {item.status}")
-    detail = f"to {assignee}"
+        raise TriageConflictError(f"triage item {item_id} {closed} {item.status}")
     if holder is not None and holder != actor:
-        detail += f" (override: claimed by {holder})"
-    record(session, item, actor=actor, action="assigned", detail=detail, now=now)
+        detail = f"{detail} (override: claimed by {holder})".strip()
+    record(session, item, actor=actor, action=action, detail=detail, now=now)
     return item
 
 
@@ -302,26 +248,9 @@ def _close(
     session: Session, *, item_id: int, actor: str, now: datetime, status: TriageStatus, note: str, override: bool,
 ) -> TriageItem:
     """Close an open item; one claimed by someone else only with `override` (a supervisor)."""
-    before = get_item(session, item_id)
-    stmt = (
-        update(TriageItem)
-        .where(col(TriageItem.id) == item_id)
-        .where(col(TriageItem.status).in_(_OPEN))
-        .values(status=status.value, resolved_at=now, updated_at=now)
-    )
-    if not override:
-        stmt = stmt.where(_free_or_held_by(actor))
-    result = session.execute(stmt)
-    item = _reload(session, item_id)
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        if item.status in _OPEN:
-            raise TriageConflictError(f"triage item {item_id} is claimed by {item.assignee}")
-        raise TriageConflictError(f"triage item {item_id} is already {item.status}")
-    holder = _holder(before)
-    if holder is not None and holder != actor:
-        note = f"{note} (override: claimed by {holder})".strip()
-    record(session, item, actor=actor, action=status.value, detail=note, now=now)
-    return item
+    return _change_open_item(session, item_id=item_id, actor=actor, now=now, override=override,
+                             values={"status": status.value, "resolved_at": now}, action=status.value, detail=note,
+                             closed="is already")
 
 
 def resolve(
@@ -374,7 +303,3 @@ def label(session: Session, *, item_id: int, label: str, actor: str, now: dateti
     record(session, item, actor=actor, action="labelled", detail=label, now=now)
     return row
 
-
-def items_by_ids(session: Session, ids: Sequence[int]) -> list[TriageItem]:
-    """Items with these ids, in id order."""
-    return list(session.exec(select(TriageItem).where(col(TriageItem.id).in_(list(ids))).order_by(col(TriageItem.id))))

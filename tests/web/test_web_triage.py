@@ -14,7 +14,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.store.models import AuditLog, Mention, Post, TrainingLabel, TriageItem
 from bot.text.weighted import weighted_length
-from bot.triage import queue
+from bot.triage import listing, queue
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.web.pages.triage import sla_phrase
 from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
@@ -78,7 +78,7 @@ class TestTriageList:
         ids = _seed(bot)
         critical = ids["102"]
         with bot.session() as session:
-            item = queue.get_item(session, critical)
+            item = listing.get_item(session, critical)
             item.first_response_at = item.sla_due_at + timedelta(minutes=1)
             item.status = "replied"
             session.add(item)
@@ -284,7 +284,7 @@ class TestReplyOnceOnTheWeb:
             posts = [(p.text, p.template, p.in_reply_to_tweet_id, p.created_by) for p in session.exec(select(Post))]
         assert posts == [("@ada so sorry, refund on its way", None, "103", "sam")]
         with bot.session() as session:
-            assert queue.history(session, item)[-1].detail == "post 1 custom text"
+            assert listing.history(session, item)[-1].detail == "post 1 custom text"
 
     @pytest.mark.parametrize(("form", "message"), [
         ({"text": "x" * 281}, "the reply is 281 weighted characters; one post holds at most 280: shorten it"),
@@ -353,7 +353,7 @@ class TestCloseOnTheWeb:
         post_form(client, f"/triage/{ids['102']}/resolve", {"note": "done"}, page="/triage")
         assert _item(bot, ids["102"]).status == "resolved"
         with bot.session() as session:
-            assert queue.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
+            assert listing.history(session, ids["102"])[-1].detail == "done (override: claimed by kim)"
 
     @pytest.mark.parametrize("action", ["resolve", "dismiss"])
     def test_a_refused_close_stays_on_the_item_and_a_done_one_goes_to_the_list(
@@ -406,7 +406,7 @@ class TestCloseOnTheWeb:
         post_form(client, f"/triage/{ids['102']}/assign", {"assignee": "sam"}, page="/triage")
         assert _item(bot, ids["102"]).assignee == "sam"
         with bot.session() as session:
-            assert queue.history(session, ids["102"])[-1].detail == "to sam (override: claimed by kim)"
+            assert listing.history(session, ids["102"])[-1].detail == "to sam (override: claimed by kim)"
 
     def test_the_list_says_how_many_it_left_out(self, bot: App, agent: TestClient) -> None:
         """Over 200 open items the list shows the 200 most urgent and says how many there are."""
@@ -429,7 +429,7 @@ class TestCloseOnTheWeb:
             session.flush()
             opened = open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 3094)],
                                        now=now)
-            whole = [i.id for i in queue.list_items(session)]
+            whole = [i.id for i in listing.list_items(session)]
         assert whole[:3] == [ids["102"], ids["103"], ids["101"]]
         rows = re.compile(r'data-item="(\d+)"')
         first = agent.get("/triage").text

@@ -15,11 +15,11 @@ from bot.errors import TemplateError
 from bot.render.renderer import PostTooLongError
 from bot.store.models import Author, Classification, Mention, Post, TriageAction, TriageItem
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
-from bot.triage import queue
+from bot.triage import listing, queue
 from bot.triage.errors import AlreadyAnsweredError, TriageConflictError
 from bot.triage.mentions import flag_notes
 from bot.triage.replies import LIVE_REPLY_STATES, latest_replies
-from bot.triage.sla import OPEN_STATUSES
+from bot.triage.sla import OPEN_STATUSES, is_sla_breached
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, duration, render, require
 from bot.web.ids import RowId, RowIdQuery
@@ -98,7 +98,7 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
             name=author.name if author else "",
             followers=author.followers_count if author else None,
             reasons=tuple(verdict.reasons) if verdict else (),
-            breached=queue.is_sla_breached(item, now=now),
+            breached=is_sla_breached(item, now=now),
             sla=sla_phrase(item, now=now),
             summoned=mention.summoned if mention else False,
             reply=replies.get(item.id or 0),
@@ -124,9 +124,9 @@ def _listed(session: Session, status: str, now: datetime, *, after: int | None =
     """`LIST_LIMIT` rows in `status`, most urgent first, after (or before) the item with that id."""
     wanted = None if status == "open" else TriageStatus(status)
     after = None if before is not None else after
-    items = queue.list_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
-    total = queue.count_items(session, status=wanted)
-    offset = queue.count_items(session, status=wanted, more_urgent_than=items[0]) if items else 0
+    items = listing.list_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
+    total = listing.count_items(session, status=wanted)
+    offset = listing.count_items(session, status=wanted, more_urgent_than=items[0]) if items else 0
     paging = f"&after={after}" if after is not None else (f"&before={before}" if before is not None else "")
     return TriagePage(
         rows=triage_rows(session, items, now=now),
@@ -264,7 +264,7 @@ def routes(ctx: WebContext) -> APIRouter:
     def label(request: Request, item_id: RowId, staff: Agent,
               label: Annotated[str, Form(max_length=30)]) -> RedirectResponse:
         def action(db: Session, now: datetime) -> object:
-            queue.get_item(db, item_id)
+            listing.get_item(db, item_id)
             return queue.label(db, item_id=item_id, label=label, actor=staff.username, now=now)
 
         return act(request, back=back(item_id), done=f"Item {item_id} labelled {label}.", action=action)
