@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.domain import FollowStatus
-from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
+from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped, page_follows
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 from bot.store.models import AuditLog, Author, FollowDecision
 
@@ -79,6 +79,30 @@ class TestListFollows:
         rows = list_follows(session, status=FollowStatus.MANUAL_DONE, limit=2)
         assert [d.id for d, _ in rows] == [early, middle]
         assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL_DONE)] == [early, middle, late]
+
+
+class TestPageFollows:
+    def test_pages_say_whether_newer_and_older_ones_exist(self, session: Session, clock: ManualClock) -> None:
+        """Six decisions in pages of 3: the first has only older ones, the last only newer ones, both exact."""
+        start = clock.now()
+        ids = [_decision(session, n, FollowStatus.MANUAL, at=start + timedelta(minutes=n)) for n in range(6)]
+        session.commit()
+        newest_first = ids[::-1]
+
+        def page(**kw: int) -> tuple[list[int], bool, bool]:
+            got = page_follows(session, status=FollowStatus.MANUAL, limit=3, **kw)
+            return [d.id or 0 for d, _ in got.rows], got.more_before, got.more_after
+
+        assert page() == (newest_first[:3], False, True)
+        assert page(before=newest_first[2]) == (newest_first[3:], True, False)
+        assert page(after=newest_first[3]) == (newest_first[:3], False, True)
+        assert page(after=newest_first[4]) == (newest_first[1:4], True, True)
+        assert page(before=999) == (newest_first[:3], False, True)
+
+    def test_limit_must_be_positive(self, session: Session) -> None:
+        """A limit under 1 is refused (a page of nothing is a caller's mistake)."""
+        with pytest.raises(ValueError, match="limit must be at least 1"):
+            page_follows(session, limit=0)
 
 
 class TestMarkManualSkipped:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import and_, func, or_, text, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
@@ -17,6 +17,7 @@ from bot.follow.policy import decide_follow
 from bot.follow.refusal import follow_refused
 from bot.store.coordination import audit
 from bot.store.models import Author, FollowDecision
+from bot.store.paging import Keyset, KeysetPage
 
 log = structlog.get_logger()
 
@@ -127,6 +128,23 @@ def list_follows(
     Keyset paging: `before` (a decision id) continues with the ones older than it, `after` gives
     the `limit` just newer than it (the page before), still newest first. An unknown id is ignored.
     """
+    return page_follows(session, status=status, limit=limit, before=before, after=after).rows
+
+
+def page_follows(
+    session: Session,
+    *,
+    status: FollowStatus | None = None,
+    limit: int | None = None,
+    before: int | None = None,
+    after: int | None = None,
+) -> KeysetPage[tuple[FollowDecision, Author]]:
+    """`list_follows` as a page (`bot.store.paging`) that also says whether there are newer and older ones.
+
+    `more_before`: newer decisions than the first row (exact when reading `after`, else whether
+    the page starts from a decision); `more_after`: older ones than the last row (exact when
+    reading older, from one row over `limit`, so with no second query).
+    """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
     if before is not None and after is not None:
@@ -134,25 +152,13 @@ def list_follows(
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
-    latest = func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at))
     anchor_id = before if before is not None else after
     anchor = session.get(FollowDecision, anchor_id) if anchor_id is not None else None
-    newer_first = True
-    if anchor is not None:
-        at = anchor.done_at or anchor.created_at
-        if before is not None:
-            stmt = stmt.where(or_(latest < at, and_(latest == at, col(FollowDecision.id) < anchor.id)))
-        else:
-            stmt = stmt.where(or_(latest > at, and_(latest == at, col(FollowDecision.id) > anchor.id)))
-            newer_first = False
-    if newer_first:
-        stmt = stmt.order_by(latest.desc(), col(FollowDecision.id).desc())
-    else:
-        stmt = stmt.order_by(latest, col(FollowDecision.id))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = [(d, a) for d, a in session.exec(stmt)]
-    return rows if newer_first else rows[::-1]
+    keyset = Keyset(order=(func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at)),
+                           col(FollowDecision.id)),
+                    descending=True, anchor=(anchor.done_at or anchor.created_at, anchor.id) if anchor else None,
+                    backwards=after is not None, limit=limit)
+    return keyset.page([(d, a) for d, a in session.exec(keyset.apply(stmt))])
 
 
 def count_follows(session: Session, *, status: FollowStatus) -> int:

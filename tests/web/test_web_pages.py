@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -100,6 +101,35 @@ class TestFollows:
         after = post_form(agent, f"/follows/{decision}/done", {"back": older.group(1)}, page=older.group(1))
         assert "Marked as followed." in after
         assert (len(rows.findall(after)), decision in rows.findall(after)) == (100, False)
+
+    def test_the_waiting_list_reads_each_page_in_one_query(self, bot: App, agent: TestClient) -> None:
+        """No extra query per page to look for newer or older ones: the page itself says (one row over 100)."""
+        start = bot.clock.now()
+        with bot.session() as session:
+            for n in range(101):
+                session.add(Author(id=str(6000 + n), username=f"fan{n:03d}", first_seen_at=start, last_seen_at=start))
+            session.flush()
+            for n in range(101):
+                session.add(FollowDecision(author_id=str(6000 + n), status=FollowStatus.MANUAL.value, reason="r",
+                                           created_at=start + timedelta(minutes=n)))
+        statements: list[str] = []
+
+        def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+            if "follow_decisions" in statement:
+                statements.append(statement)
+
+        event.listen(bot.engine, "before_cursor_execute", seen)
+        try:
+            first = agent.get("/follows").text
+            first_queries = len(statements)
+            older = re.search(r'id="older" href="(/follows\?before=\d+)"', first)
+            assert older is not None
+            second = agent.get(older.group(1)).text
+        finally:
+            event.remove(bot.engine, "before_cursor_execute", seen)
+        # the waiting page, the count and "recently followed"; on a later page also reading its anchor decision
+        assert (first_queries, len(statements) - first_queries) == (3, 4)
+        assert ('id="newer"' in first, 'id="older"' in second, 'id="newer"' in second) == (False, False, True)
 
     def test_recently_done_is_ordered_by_when_it_was_done(self, bot: App, agent: TestClient) -> None:
         """@ada, decided first but followed last, leads the "recently followed by hand" list."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.domain import FollowStatus
-from bot.follow.decisions import count_follows, list_follows, mark_manual_done, mark_manual_skipped
+from bot.follow.decisions import count_follows, list_follows, mark_manual_done, mark_manual_skipped, page_follows
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, act, check_csrf, current_staff, render, safe_next
 from bot.web.ids import RowId, RowIdQuery
@@ -32,12 +32,12 @@ def routes(ctx: WebContext) -> APIRouter:
         manual = FollowStatus.MANUAL
         after = None if before is not None else after
         with ctx.app.session() as db:
-            waiting = list_follows(db, status=manual, limit=PAGE_SIZE, before=before, after=after)
-            first, last = (waiting[0][0].id, waiting[-1][0].id) if waiting else (None, None)
-            newer = first if first is not None and list_follows(db, status=manual, limit=1, after=first) else None
-            older = last if last is not None and list_follows(db, status=manual, limit=1, before=last) else None
+            page = page_follows(db, status=manual, limit=PAGE_SIZE, before=before, after=after)
             total = count_follows(db, status=manual)
             done = list_follows(db, status=FollowStatus.MANUAL_DONE, limit=RECENTLY_DONE)
+        waiting = page.rows
+        newer = waiting[0][0].id if waiting and page.more_before else None
+        older = waiting[-1][0].id if waiting and page.more_after else None
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return render(request, "follows.html", waiting=waiting, done=done, total=total, newer=newer, older=older,
                       paged=before is not None or after is not None, here=here)
