@@ -73,6 +73,24 @@ def test_thread_splits_a_long_text(env: dict[str, str]) -> None:
     assert next(r["thread"] for r in rows) == f"1/{len(rows)}"
 
 
+def test_add_keeps_priority_promotional_and_who(env: dict[str, str]) -> None:
+    """`--priority`, `--promotional` and `--as` reach the queued post (as `enqueue_manual` stores them)."""
+    code, out = _run(env, "queue", "add", "  Fly with us  ", "--priority", "3", "--promotional", "--as", "pat",
+                     "--json")
+    assert code == 0, out
+    [row] = _list(env)
+    assert (row["text"], row["kind"], row["priority"], row["created_by"]) == ("Fly with us", "manual", 3, "pat")
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import Post
+
+    engine = make_engine(env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        post = session.get(Post, row["id"])
+        assert post is not None
+        assert post.promotional is True
+    engine.dispose()
+
+
 def test_crisis_on_holds_the_queue_and_off_releases_it(env: dict[str, str]) -> None:
     _run(env, "queue", "add", "Promo: fly with us")
     code, out = _run(env, "crisis", "on", "--reason", "engine fire at JFK")

@@ -17,6 +17,7 @@ from bot.publish.queue import (
     approve_post,
     cancel_post,
     edit_post,
+    enqueue_manual,
     enqueue_post,
     list_posts,
 )
@@ -67,6 +68,56 @@ class TestEnqueue:
         [post] = _add(session, clock)
         assert post.state == PostState.HELD
         assert post.held_reason == "crisis: outage"
+
+
+#: Ten sentences of 42 characters: too long for one post, two parts as a thread.
+LONG = " ".join(["Sol 42 was a long day on the crater rim."] * 10)
+
+
+class TestEnqueueManual:
+    def test_a_manual_post_by_a_person_with_its_audit_row(self, session: Session, clock: ManualClock) -> None:
+        """The text is stripped, the kind is manual, the time and the options are kept, the audit row names who."""
+        due = clock.now() + timedelta(hours=3)
+        [post] = enqueue_manual(session, text="  Live from Jezero!  ", now=clock.now(), created_by="pat",
+                                scheduled_at=due, priority=2, promotional=True)
+        session.commit()
+        assert (post.text, post.kind, post.state, post.scheduled_at, post.priority, post.promotional,
+                post.created_by, post.thread_size) == (
+            "Live from Jezero!", "manual", "scheduled", due, 2, True, "pat", 1)
+        rows = session.exec(select(AuditLog).where(AuditLog.action == "post.queued")).all()
+        assert [(r.actor, r.target, r.detail) for r in rows] == [
+            ("pat", f"post {post.id}", f"manual scheduled at {due.isoformat()}")]
+
+    def test_no_time_is_now_and_approval_waits(self, session: Session, clock: ManualClock) -> None:
+        """Without `scheduled_at` the post is due now; `requires_approval` sends it to pending approval."""
+        [post] = enqueue_manual(session, text="Check with legal", now=clock.now(), created_by="pat",
+                                requires_approval=True)
+        assert (post.state, post.scheduled_at, post.requires_approval) == ("pending_approval", clock.now(), True)
+
+    def test_a_long_text_is_a_thread_only_when_asked(self, session: Session, clock: ManualClock) -> None:
+        """`thread` splits a long text into numbered parts; without it the text is refused and nothing is queued."""
+        with pytest.raises(ValidationError, match="weighted characters > 280; shorten it or post a thread"):
+            enqueue_manual(session, text=LONG, now=clock.now(), created_by="pat")
+        session.rollback()
+        assert session.exec(select(Post)).all() == []
+        parts = enqueue_manual(session, text=f"  {LONG}  ", now=clock.now(), created_by="pat", thread=True)
+        assert [(p.thread_index, p.thread_size, p.text[-5:]) for p in parts] == [(0, 2, "(1/2)"), (1, 2, "(2/2)")]
+        assert parts[0].text.startswith("Sol 42 was")
+        assert len({p.thread_key for p in parts} - {None}) == 1
+        [short] = enqueue_manual(session, text="Short enough", now=clock.now(), created_by="pat", thread=True)
+        assert (short.text, short.thread_size) == ("Short enough", 1)
+
+    @pytest.mark.parametrize("thread", [False, True])
+    def test_a_blank_text_is_refused(self, session: Session, clock: ManualClock, thread: bool) -> None:
+        """Whitespace alone is an empty post, split into a thread or not."""
+        with pytest.raises(ValidationError, match="a post cannot be empty"):
+            enqueue_manual(session, text="   ", now=clock.now(), created_by="pat", thread=thread)
+
+    def test_in_a_crisis_it_is_held(self, session: Session, clock: ManualClock) -> None:
+        """A person's post waits out crisis mode like any other automatic or manual post."""
+        set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
+        [post] = enqueue_manual(session, text="Promo", now=clock.now(), created_by="pat")
+        assert (post.state, post.held_reason) == ("held", "crisis: outage")
 
 
 class TestCrisisSwitch:

@@ -9,10 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.context import emit, handled, make_app, print_json
-from bot.domain import PostKind, PostState
+from bot.domain import PostState
 from bot.localtime import format_local, parse_local
 from bot.publish import queue
-from bot.render.thread import split_thread
 from bot.store.models import Post
 
 app = typer.Typer(no_args_is_help=True)
@@ -61,10 +60,9 @@ def add_cmd(
     with queue_handled(), app_.session() as session:
         now = app_.clock.now()
         when = parse_local(at, app_.settings.tz) if at else None
-        texts = split_thread(body.strip()) if thread else [body]
-        posts = queue.enqueue_post(session, texts=texts, now=now, kind=PostKind.MANUAL, scheduled_at=when,
-                                   requires_approval=approve, priority=priority, promotional=promotional,
-                                   created_by=actor)
+        posts = queue.enqueue_manual(session, text=body, now=now, scheduled_at=when, thread=thread,
+                                     requires_approval=approve, priority=priority, promotional=promotional,
+                                     created_by=actor)
         rows = [post_row(app_, p) for p in posts]
     emit(rows, COLUMNS, as_json=as_json)
 

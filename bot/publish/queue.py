@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
 from bot.domain import OPEN_POST_STATES, PostKind, PostState
 from bot.errors import BotError, ValidationError
+from bot.render.thread import split_thread
 from bot.store.coordination import audit
 from bot.store.models import Post
 from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
@@ -127,6 +128,33 @@ def enqueue_post(
     log.info("post.queued", post_id=posts[0].id, parts=len(posts), kind=str(kind), state=state.value,
              event_id=event_id)
     return posts
+
+
+def enqueue_manual(
+    session: Session,
+    *,
+    text: str,
+    now: datetime,
+    created_by: str,
+    scheduled_at: datetime | None = None,
+    thread: bool = False,
+    requires_approval: bool = False,
+    priority: int = 0,
+    promotional: bool = False,
+) -> list[Post]:
+    """Queue a post a person wrote (`brandbot queue add`, the dashboard's "Queue a post" form); the caller commits.
+
+    With `thread` a text too long for one post becomes a numbered thread, split at word
+    boundaries (`bot.render.thread.split_thread`); without it the text must fit one post. The
+    rest is `enqueue_post` with kind manual: every part validated first, due at `scheduled_at`
+    (or now), waiting for approval with `requires_approval`, held while crisis mode is on, and a
+    `post.queued` audit row by `created_by`. A time in the past is not refused here (the
+    dashboard's form refuses it with `check_not_past` first).
+    """
+    texts = split_thread(text.strip()) if thread else [text]
+    return enqueue_post(session, texts=texts, now=now, kind=PostKind.MANUAL, scheduled_at=scheduled_at,
+                        requires_approval=requires_approval, priority=priority, promotional=promotional,
+                        created_by=created_by)
 
 
 def get_post(session: Session, post_id: int) -> Post:

@@ -14,17 +14,16 @@ from sqlmodel import Session, col, select
 
 from bot import localtime
 from bot.crisis import set_crisis
-from bot.domain import PostKind, PostState, Role
+from bot.domain import PostState, Role
 from bot.publish.queue import (
     approve_post,
     cancel_post,
     check_not_past,
     edit_post,
-    enqueue_post,
+    enqueue_manual,
     get_post,
     list_posts,
 )
-from bot.render.thread import split_thread
 from bot.store.models import AuditLog, DeadLetter, Post
 from bot.web.accounts import StaffMember
 from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, render, require, web_session
@@ -129,9 +128,9 @@ def routes(ctx: WebContext) -> APIRouter:
         try:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
             with ctx.app.session() as db:
-                posts = enqueue_post(db, texts=split_thread(text.strip()) if thread else [text], now=now,
-                                     kind=PostKind.MANUAL, scheduled_at=check_not_past(when, now=now) if when else None,
-                                     requires_approval=requires_approval, created_by=staff.username)
+                due_at = check_not_past(when, now=now) if when else None
+                posts = enqueue_manual(db, text=text, now=now, scheduled_at=due_at, thread=thread,
+                                       requires_approval=requires_approval, created_by=staff.username)
                 first, parts, state, due = posts[0].id, len(posts), posts[0].state, posts[0].scheduled_at
         except ACTION_ERRORS as exc:
             session.flash("error", f"{exc}; nothing was queued")
