@@ -91,6 +91,19 @@ def test_add_keeps_priority_promotional_and_who(env: dict[str, str]) -> None:
     engine.dispose()
 
 
+def test_cancelling_a_thread_lists_each_part_with_why(env: dict[str, str]) -> None:
+    """`queue cancel` of part 1 cancels the rest; `queue list --all --json` says on each later part why."""
+    long_text = " ".join(["Sol 12: the arm dug a trench and found white chips under the soil."] * 8)
+    assert _run(env, "queue", "add", long_text, "--thread")[0] == 0
+    first, *later = sorted(int(str(r["id"])) for r in _list(env))
+    assert _run(env, "queue", "cancel", str(first), "--reason", "scrubbed", "--as", "ana") == (
+        0, f"post {first}: cancelled ({len(later) + 1} part(s))\n")
+    assert _list(env) == []
+    rows = {r["id"]: (r["state"], r["last_error"]) for r in _list(env, "--all")}
+    why = f"earlier part 1/{len(later) + 1} (post {first}) cancelled by ana: scrubbed"
+    assert rows == {first: ("cancelled", "scrubbed"), **dict.fromkeys(later, ("cancelled", why))}
+
+
 def test_crisis_on_holds_the_queue_and_off_releases_it(env: dict[str, str]) -> None:
     _run(env, "queue", "add", "Promo: fly with us")
     code, out = _run(env, "crisis", "on", "--reason", "engine fire at JFK")

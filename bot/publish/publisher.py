@@ -6,7 +6,8 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
    died. The account's own recent tweets say whether the call went through: if a tweet with
    that text (posted after the attempt started, not already owned by another post) is there,
    the post is `posted` with that id; otherwise it goes back on the schedule
-   (`bot.publish.reconcile`).
+   (`bot.publish.reconcile`). Thread parts still queued behind a part that failed or was
+   cancelled are cancelled (`bot.publish.threads.cancel_stranded`).
 2. **Defer**: when the tier's remaining quota will not cover every due post, the
    lower-priority ones are deferred to the reset with a reason (never a 429 loop).
 3. **Claim and post**, most important first: a conditional UPDATE (`scheduled` → `publishing`
@@ -23,8 +24,9 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
 Outcomes: posted; duplicate content → reconcile (it is already out) or fail; 429/5xx/timeouts →
 back on the schedule with exponential backoff and jitter (or the rate-limit reset); 401 → the
 queue waits, readiness fails, a loud log and audit row; usage cap / credits → deferred to when
-they clear; other refusals (400, 403, 404) → `failed` with the reason. A reply tied to a triage
-item tells the item when it is posted or fails (`bot.triage.replies`).
+they clear; other refusals (400, 403, 404) → `failed` with the reason. A failed thread part
+cancels the parts after it (`bot.publish.threads`). A reply tied to a triage item tells the
+item when it is posted or fails (`bot.triage.replies`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from bot.errors import (
     XApiError,
 )
 from bot.publish.reconcile import RECONCILE_SKEW, StaleReconciler, find_own_tweet, mark_posted
+from bot.publish.threads import cancel_later_parts, cancel_stranded, previous_part
 from bot.store.coordination import audit, record_429
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
@@ -84,6 +87,8 @@ class PublishReport:
     reconciled: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    #: Thread parts cancelled because an earlier part failed or was cancelled.
+    cancelled: list[int] = field(default_factory=list)
     deferred: list[int] = field(default_factory=list)
     stopped_by: str = ""
 
@@ -103,13 +108,6 @@ def _due_filter(now: datetime) -> list[object]:
     ]
 
 
-def _previous_part(session: Session, post: Post) -> Post | None:
-    if post.thread_key is None or post.thread_index == 0:
-        return None
-    stmt = select(Post).where(Post.thread_key == post.thread_key, Post.thread_index == post.thread_index - 1)
-    return session.exec(stmt).first()
-
-
 def _ready_candidates(session: Session, now: datetime, limit: int, *, crisis: bool = False) -> list[Post]:
     """Due posts, most important first, whose previous thread part (if any) is already out.
 
@@ -125,7 +123,7 @@ def _ready_candidates(session: Session, now: datetime, limit: int, *, crisis: bo
         stmt = stmt.where(exempt_from_crisis())
     ready: list[Post] = []
     for post in session.exec(stmt):
-        previous = _previous_part(session, post)
+        previous = previous_part(session, post)
         if previous is not None and previous.state != PostState.POSTED:
             continue
         ready.append(post)
@@ -180,6 +178,7 @@ class Publisher:
         if crisis:
             report.stopped_by = "crisis"  # only staff replies to triage items go out
         self.reconcile_stale(report)
+        self.cancel_stranded(report)
         self.defer_over_quota(report)
         for _ in range(limit):
             if not self._budget.may_call(tiers.POST_TWEET):
@@ -199,6 +198,11 @@ class Publisher:
         settled = self._reconciler.settle()
         report.reconciled.extend(settled.reconciled)
         report.requeued.extend(settled.requeued)
+
+    def cancel_stranded(self, report: PublishReport) -> None:
+        """Cancel thread parts queued behind a part that failed or was cancelled (`bot.publish.threads`)."""
+        with session_scope(self._engine) as session:
+            report.cancelled.extend(cancel_stranded(session, now=self._clock.now()))
 
     # -- quota ------------------------------------------------------------------------------
 
@@ -252,7 +256,7 @@ class Publisher:
                 if result.rowcount != 1:  # type: ignore[attr-defined]
                     continue  # another process took it
                 in_reply_to = post.in_reply_to_tweet_id
-                previous = _previous_part(session, post)
+                previous = previous_part(session, post)
                 if previous is not None:
                     in_reply_to = previous.tweet_id
                 attempt = PostAttempt(post_id=post.id or 0, worker=self._worker, started_at=now)
@@ -398,7 +402,8 @@ class Publisher:
 
         The attempt ends `outcome` and the post `failed`, both with `error`; a `post.failed` audit
         row says `audit_detail` (the error unless given); a triage item the post answers is told
-        (`reply_ended`: back to claimed if it counted as answered); `report` counts it failed.
+        (`reply_ended`: back to claimed if it counted as answered); the thread parts after it are
+        cancelled (`cancel_later_parts`); `report` counts it failed and them cancelled.
         """
         now = self._clock.now()
         self._finish(session, claim, outcome=outcome, state=PostState.FAILED, error=error)
@@ -407,6 +412,9 @@ class Publisher:
             reply_ended(session, post=post, outcome="failed", reason=error, actor="system", now=now)
         audit(session, at=now, actor="system", action="post.failed", target=f"post {claim.post_id}",
               detail=audit_detail or error)
+        if post is not None:
+            later = cancel_later_parts(session, post, actor="system", now=now, why=f"failed: {error}")
+            report.cancelled.extend(p.id or 0 for p in later)
         report.failed.append(claim.post_id)
 
     def _requeue(

@@ -5,6 +5,8 @@ caller's transaction together with an audit row. The publisher (`bot.publish.pub
 the only code that moves a post to `publishing` / `posted` / `failed`.
 
 States: draft → pending_approval → scheduled → publishing → posted | failed | cancelled | held.
+Failed and cancelled are final (there is no retry: queue the text again); a thread part that
+ends so cancels the parts after it (`bot.publish.threads`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
 from bot.domain import OPEN_POST_STATES, PostKind, PostState
 from bot.errors import BotError, ValidationError
+from bot.publish.threads import cancel_part, part_label
 from bot.render.thread import split_thread
 from bot.store.coordination import audit
 from bot.store.models import Post
@@ -254,21 +257,24 @@ def edit_post(
 
 
 def cancel_post(session: Session, post_id: int, *, actor: str, now: datetime, reason: str = "") -> list[Post]:
-    """Cancel a queued post (every part of its thread that has not gone out).
+    """Cancel a queued post (every part of its thread that has not gone out); returns the parts cancelled.
 
-    A cancelled reply to a triage item is reported to the item (`bot.triage.replies.reply_ended`).
+    The post says `reason`; each other part says which part was cancelled, by whom and why
+    ("earlier part 1/3 (post 12) cancelled by ana: typo"), each with its own `post.cancelled`
+    audit row (`bot.publish.threads`). A cancelled reply to a triage item is reported to the
+    item (`bot.triage.replies.reply_ended`).
     """
     post = get_post(session, post_id)
-    if post.state not in OPEN_POST_STATES:
+    if post.state not in OPEN_POST_STATES or not cancel_part(session, post, actor=actor, now=now, reason=reason):
         raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be cancelled")
-    parts = [p for p in _thread(session, post) if p.state in OPEN_POST_STATES]
-    for part in parts:
-        part.state = PostState.CANCELLED.value
-        part.updated_at = now
-        part.last_error = reason or None
-        session.add(part)
-    audit(session, at=now, actor=actor, action="post.cancelled", target=f"post {post_id}", detail=reason)
-    log.info("post.cancelled", post_id=post_id, actor=actor)
+    why = f"cancelled by {actor}" + (f": {reason}" if reason else "")
+    parts = [post]
+    for part in _thread(session, post):
+        if part.id != post.id and part.state in OPEN_POST_STATES:
+            side = "earlier" if part.thread_index > post.thread_index else "later"
+            if cancel_part(session, part, actor=actor, now=now, reason=f"{side} {part_label(post)} {why}"):
+                parts.append(part)
+    log.info("post.cancelled", post_id=post_id, actor=actor, parts=len(parts))
     reply_ended(session, post=post, outcome="cancelled", reason=reason or f"cancelled by {actor}", actor=actor,
                 now=now)
-    return parts
+    return sorted(parts, key=lambda p: p.thread_index)

@@ -14,8 +14,13 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.crisis import held_by_crisis
 from bot.domain import PostKind
+from bot.errors import BadRequest
+from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
+from bot.xapi import tiers
+from bot.xapi.budget import BudgetKeeper
+from bot.xapi.fake import FakeXClient
 from tests.web.conftest import csrf_token, post_form
 
 
@@ -200,6 +205,41 @@ class TestPostActions:
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
         assert cells == [str(ids["scheduled"]), "2026-03-01 13:00 CET", "event", "Sol 42: ice in the trench",
                          "system", "pat", "wrong photo"]
+
+
+    def _cancelled_row(self, page: str, post_id: int) -> list[str]:
+        """The cells of `post_id`'s row in the Cancelled list, tags stripped."""
+        cancelled = page[page.index('id="cancelled"'):page.index("Dead letters")]
+        row = re.search(rf'<tr data-cancelled="{post_id}">(.*?)</tr>', cancelled, re.S)
+        assert row is not None, f"post {post_id} is not listed as cancelled"
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+        return [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells]
+
+    def test_cancelling_a_thread_says_why_on_each_later_part(self, bot: App, editor: TestClient) -> None:
+        """Cancelling part 1 from the dashboard lists part 2 as cancelled by the same person, naming part 1."""
+        with bot.session() as session:
+            one, two = (p.id or 0 for p in enqueue_post(session, texts=["Sol 43 (1/2)", "more ice (2/2)"],
+                                                        now=bot.clock.now(), kind=PostKind.EVENT))
+        page = post_form(editor, f"/queue/posts/{one}/cancel", {"reason": "wrong photo"})
+        assert self._cancelled_row(page, one)[4:] == ["system", "pat", "wrong photo"]
+        assert self._cancelled_row(page, two) == [
+            f"{two} part 2/2", "2026-03-01 13:00 CET", "event", "more ice (2/2)", "system", "pat",
+            f"earlier part 1/2 (post {one}) cancelled by pat: wrong photo"]
+
+    def test_parts_after_a_failed_part_are_listed_as_cancelled(self, bot: App, editor: TestClient,
+                                                               clock: ManualClock) -> None:
+        """X refuses part 1 of a thread: part 2 leaves Upcoming for the Cancelled list, by the system, saying why."""
+        with bot.session() as session:
+            one, two = (p.id or 0 for p in enqueue_post(session, texts=["Sol 43 (1/2)", "more ice (2/2)"],
+                                                        now=clock.now(), kind=PostKind.EVENT))
+        x = FakeXClient(brand_id="1000", clock=clock)
+        x.fail_next("create_tweet", BadRequest("400 text refused", status=400, endpoint=tiers.POST_TWEET))
+        Publisher(engine=bot.engine, x=x, budget=BudgetKeeper("enterprise", clock), clock=clock, worker_id="w1",
+                  brand_user_id="1000").run_once()
+        page = editor.get("/queue").text
+        assert f'data-post="{two}"' not in page
+        assert self._cancelled_row(page, two)[4:] == [
+            "system", "system", f"earlier part 1/2 (post {one}) failed: BadRequest: 400 text refused"]
 
 
 class TestAddPost:

@@ -69,7 +69,11 @@ STATE_WORDS = {
 
 
 def cancelled_by(session: Session, posts: Sequence[Post]) -> dict[int, str]:
-    """Who cancelled each of `posts`, from the `post.cancelled` audit rows (a thread's row names one part)."""
+    """Who cancelled each of `posts`, from the `post.cancelled` audit rows.
+
+    Every cancelled part has its own row now; older databases hold one row for a whole thread,
+    naming the part that was cancelled, so a part without a row takes its thread's.
+    """
     targets = {f"post {p.id}": p for p in posts}
     rows = session.exec(select(AuditLog).where(col(AuditLog.action) == "post.cancelled")
                         .where(col(AuditLog.target).in_(list(targets))))
