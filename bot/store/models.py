@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from bot.store.types import UTCDateTime
@@ -264,6 +264,9 @@ class StaffUser(SQLModel, table=True):
     """A person using the dashboard."""
 
     __tablename__ = "staff_users"
+    #: Names are unique whatever their letter case ("Sam" and "sam" are one account): the database says so,
+    #: not only `add_user`'s check, so two creates racing each other cannot both succeed (migration 0002).
+    __table_args__ = (Index("uq_staff_users_username_lower", func.lower(text("username")), unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=100)

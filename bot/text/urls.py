@@ -135,6 +135,26 @@ def _check(text: str, m: re.Match[str], *, loose: bool) -> tuple[int, int] | Non
     return (start, end)
 
 
+def _js_pattern(pattern: re.Pattern[str]) -> str:
+    """`pattern` in JavaScript's syntax (flags `iu`): named groups and the end anchor are spelled differently."""
+    return pattern.pattern.replace("(?P<", "(?<").replace(r"\Z", "$")
+
+
+def browser_rules() -> dict[str, object]:
+    """The strict finder's patterns and lists for the dashboard's live counter (`bot/web/static/app.js`,
+    which ports `find_urls` and `_check` and builds its regular expressions from these, case-insensitive)."""
+    return {
+        "candidate": _js_pattern(_CANDIDATE),
+        "asciiDomainSuffix": _js_pattern(_ASCII_DOMAIN_SUFFIX),
+        "tail": _js_pattern(_TAIL),
+        "invalidBefore": "".join(sorted(_INVALID_BEFORE)),
+        "invalidBeforeBare": "".join(sorted(_INVALID_BEFORE_BARE)),
+        "specialCountryCodes": sorted(_SPECIAL_CC),
+        "maxLabel": _MAX_LABEL,
+        "tlds": sorted(top_level_domains()),
+    }
+
+
 def contains_url(text: str, *, loose: bool = False) -> bool:
     """Whether `text` contains at least one URL."""
     return bool(find_urls(text, loose=loose))

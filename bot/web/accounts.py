@@ -15,6 +15,7 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain import Role
@@ -93,15 +94,9 @@ def validate_password(value: str) -> str:
 
 
 def get_user(session: Session, username: str) -> StaffUser | None:
-    """The account named `username`, letter case aside (names are unique regardless of case).
-
-    An exact match wins, for databases holding names that differ only by case from before
-    `add_user` refused them.
-    """
-    exact = session.exec(select(StaffUser).where(col(StaffUser.username) == username)).first()
-    if exact is not None:
-        return exact
-    stmt = select(StaffUser).where(func.lower(col(StaffUser.username)) == username.lower()).order_by(col(StaffUser.id))
+    """The account named `username`, letter case aside (names are unique regardless of case: the
+    database's index on `lower(username)` says so, migration 0002)."""
+    stmt = select(StaffUser).where(func.lower(col(StaffUser.username)) == func.lower(username))
     return session.exec(stmt).first()
 
 
@@ -121,17 +116,29 @@ def add_user(
     name = validate_username(username)
     parsed = parse_role(role)
     validate_password(password)
+    _refuse_taken(session, name)
+    user = StaffUser(username=name, role=parsed.value, password_hash=(hasher or PasswordHasher()).hash(password),
+                     created_at=now)
+    try:
+        with session.begin_nested():  # a savepoint: a refused insert leaves the caller's transaction usable
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Another create took the name (in any letter case) between the check above and this insert:
+        # the unique index refused it. Say so as the check does; anything else is not ours to explain.
+        _refuse_taken(session, name)
+        raise
+    audit(session, at=now, actor=actor, action="user.added", target=f"user:{name}", detail=f"role {parsed.value}")
+    log.info("user.added", username=name, role=parsed.value, actor=actor)
+    return user
+
+
+def _refuse_taken(session: Session, name: str) -> None:
+    """`UserExistsError` if an account is named `name`, letter case aside (saying how it is spelled)."""
     taken = get_user(session, name)
     if taken is not None:
         same = "" if taken.username == name else f" as {taken.username!r} (names are not case-sensitive)"
         raise UserExistsError(f"user {name!r} already exists{same}")
-    user = StaffUser(username=name, role=parsed.value, password_hash=(hasher or PasswordHasher()).hash(password),
-                     created_at=now)
-    session.add(user)
-    session.flush()
-    audit(session, at=now, actor=actor, action="user.added", target=f"user:{name}", detail=f"role {parsed.value}")
-    log.info("user.added", username=name, role=parsed.value, actor=actor)
-    return user
 
 
 def list_users(session: Session) -> list[StaffUser]:

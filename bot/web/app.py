@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.text.weighted import MAX_WEIGHTED_LENGTH, weighted_length
 from bot.web.accounts import Authenticator
 from bot.web.context import (
     CsrfRefused,
@@ -37,7 +38,7 @@ from bot.web.context import (
     render,
     wants_json,
 )
-from bot.web.pages import account, audit, auth, follows, mentions, ops, overview, publishing, triage, users
+from bot.web.pages import account, audit, auth, follows, mentions, ops, overview, publishing, text, triage, users
 from bot.web.sessions import COOKIE_NAME, SessionCodec
 
 if TYPE_CHECKING:
@@ -59,19 +60,24 @@ SECURITY_HEADERS = {
 }
 WEBHOOK_MODULE = "bot.web.webhook"
 #: Every module contributing routes (each has `routes(ctx) -> APIRouter`).
-ROUTE_MODULES = (ops, auth, account, triage, mentions, publishing, follows, overview, audit, users)
+ROUTE_MODULES = (ops, auth, account, triage, mentions, publishing, follows, overview, audit, users, text)
 NOT_PAGES = ("/static/", "/events", "/healthz", "/readyz", "/metrics")
 
 
 def template_environment() -> jinja2.Environment:
-    """Jinja2 with autoescaping on for every template (tweet text and names are untrusted)."""
-    return jinja2.Environment(
+    """Jinja2 with autoescaping on for every template (tweet text and names are untrusted).
+
+    `weighted_length` and `MAX_WEIGHTED_LENGTH` are there for the character counters (`_counter.html`).
+    """
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals.update(weighted_length=weighted_length, MAX_WEIGHTED_LENGTH=MAX_WEIGHTED_LENGTH)
+    return env
 
 
 def session_secret(app: App) -> bytes:

@@ -10,12 +10,12 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.crisis import CrisisState, crisis_state
@@ -204,6 +204,16 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
+@overload
+def act(request: Request, *, back: str, done: str, action: Callable[[Session, datetime], Any],
+        then: Callable[[Any], str] | None = None, refused: None = None) -> RedirectResponse: ...
+
+
+@overload
+def act(request: Request, *, back: str, done: str, action: Callable[[Session, datetime], Any],
+        then: Callable[[Any], str] | None = None, refused: Callable[[Exception], Response]) -> Response: ...
+
+
 def act(
     request: Request,
     *,
@@ -211,10 +221,13 @@ def act(
     done: str,
     action: Callable[[Session, datetime], Any],
     then: Callable[[Any], str] | None = None,
-) -> RedirectResponse:
+    refused: Callable[[Exception], Response] | None = None,
+) -> Response:
     """Run one staff action in its own transaction; flash `done` or the error's reason; go `back` (303).
 
     `then` maps what the action returned to the page to go to when it succeeded (e.g. a new item's).
+    `refused`, for forms where people type text, builds the page to show instead when the action is
+    refused: the form again, filled in as sent, beside the flashed reason (a redirect would lose it).
     """
     ctx = get_ctx(request)
     session = web_session(request)
@@ -223,6 +236,12 @@ def act(
             result = action(db, ctx.now())
     except ACTION_ERRORS as exc:
         session.flash("error", str(exc))
-        return RedirectResponse(back, status_code=303)
+        return refused(exc) if refused is not None else RedirectResponse(back, status_code=303)
     session.flash("ok", done)
     return RedirectResponse(then(result) if then is not None else back, status_code=303)
+
+
+def form_text(value: str) -> str:
+    """A textarea's text as the person typed it: browsers send every line break as CRLF (HTML form
+    encoding), while the page, its live counter and X count one character for it."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")

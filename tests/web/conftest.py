@@ -1,16 +1,22 @@
-"""The dashboard on a temporary SQLite database: an App, a TestClient, staff accounts and seed data."""
+"""The dashboard on a temporary SQLite database: an App, a TestClient, staff accounts and seed data;
+for browser tests, the dashboard served over loopback and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import Session
 
 # Starlette warns at import that its TestClient will move to the `httpx2` package, which is not
@@ -84,6 +90,15 @@ def post_form(client: TestClient, path: str, data: dict[str, str] | None = None,
     return response.text
 
 
+def refused_form(client: TestClient, path: str, data: dict[str, str] | None = None, *,
+                 page: str = "/overview") -> str:
+    """POST a form that must be refused and shown again (400, no redirect); the page's HTML."""
+    body = {"csrf_token": csrf_token(client, page), **(data or {})}
+    response = client.post(path, data=body, follow_redirects=False)
+    assert response.status_code == 400, response.text
+    return response.text
+
+
 @pytest.fixture
 def agent(bot: App, client: TestClient) -> TestClient:
     add_staff(bot, "sam", "agent")
@@ -120,3 +135,63 @@ def seed_complaints(
                                    reasons=["negative sentiment", f"keyword:{severity}"], created_at=now))
     return open_triage_items(session, [NewComplaint(m, "7", s, 0.9) for m, s, _ in specs], now=now)
 
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def serve(web: FastAPI) -> Iterator[str]:
+    """`web` served by uvicorn on a free loopback port, in a thread: its base URL."""
+    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=0, lifespan="off", ws="none",
+                                           log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (never `playwright install`)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+#: What Chromium logs when a form is refused and its page comes back with status 400.
+REFUSED_PAGE = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+
+
+@contextmanager
+def browser_page(browser: Browser, base_url: str, *, expected_errors: tuple[str, ...] = ()) -> Iterator[Page]:
+    """A page in a fresh browser context (its own cookies); a console error fails the test at the end,
+    unless the test expects it (`expected_errors`, e.g. `REFUSED_PAGE`)."""
+    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+    unexpected = [e for e in errors if e not in expected_errors]
+    assert unexpected == [], f"browser console errors (CSP violations show here): {unexpected}"
+
+
+def browser_sign_in(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".who")).to_contain_text(username)

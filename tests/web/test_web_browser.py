@@ -6,16 +6,12 @@ Screenshots of the main pages are saved to docs/screenshots/.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlmodel import col, select
 
 from bot.app import App
@@ -35,13 +31,18 @@ from bot.text.weighted import weighted_length
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.triage.sla import is_sla_breached
 from bot.web.app import create_web_app
-from tests.web.conftest import CHEAP_HASHER, PASSWORD, REPO, add_staff, make_settings
+from tests.web.conftest import (
+    CHEAP_HASHER,
+    REPO,
+    add_staff,
+    browser_page,
+    make_settings,
+    serve,
+)
+from tests.web.conftest import browser_sign_in as sign_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OAUTH1 = sandbox_credentials()
@@ -121,54 +122,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'brandbot.db'}"
     upgrade(url)
     app = App(make_settings(url, x_api_base_url=sandbox.url, credentials=OAUTH1, sandbox=True), clock=clock)
-    web = create_web_app(app, password_hasher=CHEAP_HASHER)
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=0, lifespan="off", ws="none",
-                                           log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    for name, role in (("sam", "agent"), ("pat", "editor"), ("root", "admin")):
-        add_staff(app, name, role)
-    _seed_history(app)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield Stack(app, f"http://127.0.0.1:{port}", sandbox, SandboxAdmin(sandbox.url), clock)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_web_app(app, password_hasher=CHEAP_HASHER)) as base_url:
+        for name, role in (("sam", "agent"), ("pat", "editor"), ("root", "admin")):
+            add_staff(app, name, role)
+        _seed_history(app)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        yield Stack(app, base_url, sandbox, SandboxAdmin(sandbox.url), clock)
     sandbox.stop()
     app.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (never `playwright install`)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser, stack: Stack) -> Iterator[Page]:
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield page
-    context.close()
-    assert errors == [], f"browser console errors (CSP violations show here): {errors}"
-
-
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".who")).to_contain_text(username)
+    with browser_page(browser, stack.base_url) as page:
+        yield page
 
 
 def shoot(page: Page, name: str, *, full_page: bool = True) -> None:

@@ -21,7 +21,7 @@ from bot.store.models import AuditLog, CrisisChange, DeadLetter, Post
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.fake import FakeXClient
-from tests.web.conftest import csrf_token, post_form
+from tests.web.conftest import csrf_token, post_form, refused_form
 
 
 def _queue(bot: App) -> dict[str, int]:
@@ -132,10 +132,10 @@ class TestPostActions:
     def test_edit_too_long_shows_the_validation_reason(self, bot: App, editor: TestClient) -> None:
         """Text over 280 weighted characters is refused with the reason and the post is unchanged."""
         ids = _queue(bot)
-        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "é" * 150 + "字" * 70})
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "é" * 150 + "字" * 70})
         assert "290 weighted characters &gt; 280; shorten it or post a thread" in page
         assert _post(bot, ids["scheduled"]).text == "Sol 42: ice in the trench"
-        bad_time = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "ok", "scheduled_at": "soon"})
+        bad_time = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"text": "ok", "scheduled_at": "soon"})
         assert "time must look like 2026-03-01T14:30" in bad_time
 
     def test_editing_the_text_keeps_the_time_to_the_second(self, bot: App, editor: TestClient) -> None:
@@ -152,8 +152,8 @@ class TestPostActions:
     def test_a_past_time_is_refused_unless_unchanged(self, bot: App, editor: TestClient, clock: ManualClock) -> None:
         """A new time already gone is refused with the reason; an overdue post's own time may be sent back."""
         ids = _queue(bot)
-        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
-                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T12:59"})
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                            {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T12:59"})
         assert "that time is in the past; pick a later one" in page
         assert _post(bot, ids["scheduled"]).scheduled_at == clock.now() + timedelta(hours=1)
         assert _actions(bot) == []
@@ -169,20 +169,20 @@ class TestPostActions:
     def test_an_edit_that_changes_nothing_says_so(self, bot: App, editor: TestClient) -> None:
         """The same text and time back again is reported and writes no audit row."""
         ids = _queue(bot)
-        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
-                         {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T14:00"})
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                            {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T14:00"})
         assert f"post {ids['scheduled']}: nothing to change, the text and time are as they were" in page
         assert _actions(bot) == []
 
     def test_edit_without_text_is_a_message_on_the_queue(self, bot: App, editor: TestClient) -> None:
         """A form with no text at all comes back to the queue with the reason (not a bare 422 page)."""
         ids = _queue(bot)
-        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"scheduled_at": "2026-03-01T16:00"},
-                         page="/queue")
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit", {"scheduled_at": "2026-03-01T16:00"},
+                            page="/queue")
         assert '<p class="flash flash-error" role="status">a post cannot be empty</p>' in page
         assert "<h1>Publish queue</h1>" in page
         assert _post(bot, ids["scheduled"]).text == "Sol 42: ice in the trench"
-        assert 'maxlength="5000" required>' in page
+        assert f'id="edit-{ids["scheduled"]}-text" autofocus></textarea>' in page
 
     def test_cancel(self, bot: App, editor: TestClient) -> None:
         """Cancelling removes the post from the queue, with an audit row."""
@@ -240,6 +240,94 @@ class TestPostActions:
         assert f'data-post="{two}"' not in page
         assert self._cancelled_row(page, two)[4:] == [
             "system", "system", f"earlier part 1/2 (post {one}) failed: BadRequest: 400 text refused"]
+
+
+def _edit_form(page: str, post_id: int) -> str:
+    """The Edit part of one post's row (its <details> element)."""
+    row = re.search(rf'<tr class="post[^"]*" data-post="{post_id}">.*?</tr>', page, re.S)
+    assert row is not None, f"no row for post {post_id}"
+    details = re.search(r"<details.*?</details>", row.group(0), re.S)
+    assert details is not None
+    return details.group(0)
+
+
+class TestRefusedEditKeepsTheText:
+    def test_the_form_opens_again_with_what_was_typed(self, bot: App, editor: TestClient) -> None:
+        """Too long: that post's form opens filled in as sent, with the reason and the count; the post is unchanged."""
+        ids = _queue(bot)
+        typed = "Sol 42 <b>ice</b> " + "字" * 140  # 18 + 280 = 298 weighted
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                            {"text": typed, "scheduled_at": "2026-03-01T19:15"}, page="/queue")
+        form = _edit_form(page, ids["scheduled"])
+        assert form.startswith("<details open>")
+        assert (f'id="edit-{ids["scheduled"]}-text" autofocus>{html.escape(typed, quote=False)}</textarea>'
+                in form)
+        assert 'name="scheduled_at" value="2026-03-01T19:15"' in form
+        assert "Not saved: 298 weighted characters &gt; 280; shorten it or post a thread" in form
+        assert f'<span class="counter over" id="edit-{ids["scheduled"]}-text-count"' in form
+        assert ">298 / 280</span>" in form
+        other = _edit_form(page, ids["pending"])
+        assert other.startswith("<details>")
+        assert ">Launch day! 🚀</textarea>" in other
+        assert (_post(bot, ids["scheduled"]).text, _actions(bot)) == ("Sol 42: ice in the trench", [])
+
+    def test_a_post_that_can_no_longer_be_edited_shows_the_text_to_copy(self, bot: App, editor: TestClient) -> None:
+        """Cancelled meanwhile: there is no form to fill in, so the refused text is shown on its own."""
+        ids = _queue(bot)
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/cancel", {"reason": "wrong photo"})
+        page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                            {"text": "Sol 42: ice, at last", "scheduled_at": "2026-03-01T14:00"}, page="/queue")
+        unsaved = page[page.index('id="unsaved-edit"'):page.index("</section>", page.index('id="unsaved-edit"'))]
+        assert f"Your edit of post {ids['scheduled']} was not saved" in unsaved
+        assert f"post {ids['scheduled']} is cancelled" in unsaved
+        assert 'id="unsaved-edit-text">Sol 42: ice, at last</textarea>' in unsaved
+
+    def test_a_saved_edit_shows_no_leftover(self, bot: App, editor: TestClient) -> None:
+        """After a save the queue page has every Edit form closed and no unsaved text."""
+        ids = _queue(bot)
+        page = post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                         {"text": "Sol 42: ice!", "scheduled_at": "2026-03-01T14:00"}, page="/queue")
+        assert "<details open>" not in page
+        assert 'id="unsaved-edit"' not in page
+
+
+class TestLineBreaks:
+    """Browsers send a textarea's line breaks as CRLF; the page, its counter and X count one character."""
+
+    def test_a_post_of_280_with_line_breaks_is_queued_with_them(self, bot: App, editor: TestClient) -> None:
+        """280 as typed with two line breaks (282 as the browser sends it): queued, with plain LFs."""
+        typed = "a" * 138 + "\r\n" + "b" * 139 + "\r\n!"
+        post_form(editor, "/queue/posts", {"text": typed}, page="/queue")
+        with bot.session() as session:
+            assert [p.text for p in session.exec(select(Post))] == ["a" * 138 + "\n" + "b" * 139 + "\n!"]
+
+    def test_an_edit_keeps_one_character_per_line_break(self, bot: App, editor: TestClient) -> None:
+        """An edited text of 280 with a line break is saved with LF (with CRLF it would be 281 and refused)."""
+        ids = _queue(bot)
+        post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
+                  {"text": "x" * 140 + "\r\n" + "y" * 139, "scheduled_at": "2026-03-01T14:00"}, page="/queue")
+        assert _post(bot, ids["scheduled"]).text == "x" * 140 + "\n" + "y" * 139
+
+
+class TestCounters:
+    def test_each_text_that_becomes_a_post_shows_its_weighted_count(self, bot: App, editor: TestClient) -> None:
+        """The add form starts at 0 / 280 (tied to the thread box); each Edit form counts its post's text."""
+        ids = _queue(bot)
+        page = editor.get("/queue").text
+        assert ('<span class="counter" id="add-post-text-count" data-count-for="add-post-text" '
+                'data-thread-box="add-post-thread">0 / 280</span> weighted characters') in page
+        assert (f'<span class="counter" id="edit-{ids["pending"]}-text-count" '
+                f'data-count-for="edit-{ids["pending"]}-text">14 / 280</span>') in page
+
+    def test_a_long_text_for_a_thread_is_not_marked_over(self, bot: App, editor: TestClient) -> None:
+        """Refused for its time, a 300-character text counts 300; red only when it is not to be split."""
+        token = csrf_token(editor, "/queue")
+        form = {"text": "z" * 300, "scheduled_at": "2026-03-01T12:00", "csrf_token": token}
+        as_thread = editor.post("/queue/posts", data={**form, "thread": "true"}).text
+        single = editor.post("/queue/posts", data=form).text
+        assert '<span class="counter" id="add-post-text-count"' in as_thread
+        assert '<span class="counter over" id="add-post-text-count"' in single
+        assert all(">300 / 280</span>" in page for page in (as_thread, single))
 
 
 class TestAddPost:

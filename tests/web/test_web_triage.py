@@ -17,7 +17,7 @@ from bot.text.weighted import weighted_length
 from bot.triage import listing, queue
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.web.pages.triage import sla_phrase
-from tests.web.conftest import add_staff, csrf_token, post_form, seed_complaints
+from tests.web.conftest import add_staff, csrf_token, post_form, refused_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
 
@@ -246,7 +246,7 @@ class TestReplyOnceOnTheWeb:
         detail = agent.get(f"/triage/{item}").text
         assert 'id="reply-form"' not in detail
         assert "Reply post 1:\n    <strong>scheduled</strong>" in detail
-        page = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
+        page = refused_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
         assert f"triage item {item} already has reply post 1 (scheduled)" in page
         with bot.session() as session:
             assert [p.id for p in session.exec(select(Post))] == [1]
@@ -261,9 +261,10 @@ class TestReplyOnceOnTheWeb:
         detail = agent.get(f"/triage/{item}").text
         assert 'id="reply-form"' in detail
         assert 'name="follow_up" value="true" id="reply-follow-up" required' in detail
-        refused = post_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
+        refused = refused_form(agent, f"/triage/{item}/reply", {"template": "dm_us"}, page="/triage")
         assert (f"triage item {item} was already answered by reply post 1 (posted); another reply must be sent as "
-                "a follow-up: reload the page and tick &#34;Send a follow-up&#34;") in refused
+                "a follow-up: tick &#34;Send a follow-up&#34; and send it again") in refused
+        assert '<option value="dm_us" selected>' in refused
         assert "--follow-up" not in refused
         post_form(agent, f"/triage/{item}/reply", {"template": "dm_us", "follow_up": "true"}, page="/triage")
         with bot.session() as session:
@@ -297,7 +298,7 @@ class TestReplyOnceOnTheWeb:
     ) -> None:
         """Too long, blank, neither or both: the item page says why and nothing is queued or claimed."""
         ids = _seed(bot)
-        page = post_form(agent, f"/triage/{ids['103']}/reply", form, page="/triage")
+        page = refused_form(agent, f"/triage/{ids['103']}/reply", form, page="/triage")
         assert f'<h1>Complaint {ids["103"]}' in page
         assert message in page
         with bot.session() as session:
@@ -331,6 +332,47 @@ class TestReplyOnceOnTheWeb:
         assert "<strong>cancelled</strong> — wrong tone" in detail
         assert 'id="reply-form"' in detail
         assert "reply_failed" in detail
+
+
+class TestRefusedReplyKeepsTheText:
+    def test_the_agents_words_come_back_in_the_form(self, bot: App, agent: TestClient) -> None:
+        """Too long: the item page again, the words in the textarea with their count (red), nothing queued."""
+        ids = _seed(bot)
+        typed = "@ada <so> sorry 😞 " + "é" * 262  # 17 + an emoji (2) + 262 = 281 weighted
+        page = refused_form(agent, f"/triage/{ids['103']}/reply", {"text": typed}, page="/triage")
+        assert "the reply is 281 weighted characters; one post holds at most 280: shorten it" in page
+        shown = html.escape(typed, quote=False)
+        assert f'id="reply-text" rows="4" maxlength="5000" required autofocus>{shown}</textarea>' in page
+        assert '<span class="counter over" id="reply-text-count" data-count-for="reply-text">281 / 280</span>' in page
+        with bot.session() as session:
+            assert session.exec(select(Post)).all() == []
+
+    def test_a_ticked_follow_up_box_stays_ticked(self, bot: App, agent: TestClient) -> None:
+        """After a posted reply, a refused follow-up in the agent's words keeps its text and its ticked box."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/reply", {"template": "apology"}, page="/triage")
+        _mark_posted(bot, 1)
+        page = refused_form(agent, f"/triage/{item}/reply", {"text": "x" * 281, "follow_up": "true"}, page="/triage")
+        assert 'id="reply-text-follow-up" required checked>' in page
+        assert 'id="reply-follow-up" required>' in page
+        assert f">{'x' * 281}</textarea>" in page
+
+    def test_words_for_an_item_closed_meanwhile_are_shown_to_copy(self, bot: App, agent: TestClient) -> None:
+        """Resolved by the time the reply is sent: no reply form, so the words are shown on their own."""
+        ids = _seed(bot)
+        item = ids["103"]
+        post_form(agent, f"/triage/{item}/resolve", page="/triage")
+        page = refused_form(agent, f"/triage/{item}/reply", {"text": "@ada all sorted now"}, page="/triage")
+        assert 'id="reply-text-form"' not in page
+        assert 'id="unsent-reply-text">@ada all sorted now</textarea>' in page
+
+    def test_line_breaks_count_once(self, bot: App, agent: TestClient) -> None:
+        """A reply of 280 with a line break (281 as the browser sends it) is queued, with an LF."""
+        ids = _seed(bot)
+        post_form(agent, f"/triage/{ids['103']}/reply", {"text": "@ada " + "s" * 271 + "\r\nthx"}, page="/triage")
+        with bot.session() as session:
+            assert [p.text for p in session.exec(select(Post))] == ["@ada " + "s" * 271 + "\nthx"]
 
 
 class TestCloseOnTheWeb:

@@ -9,7 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from bot import localtime
@@ -26,7 +26,7 @@ from bot.publish.queue import (
 )
 from bot.store.models import AuditLog, DeadLetter, Post
 from bot.web.accounts import StaffMember
-from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, render, require, web_session
+from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, form_text, render, require, web_session
 from bot.web.ids import RowId
 
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
@@ -58,6 +58,16 @@ class NewPostForm:
     scheduled_at: str = ""
     requires_approval: bool = False
     thread: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostEdit:
+    """A refused Edit form of one queued post: what was sent, shown again in that post's form, and why."""
+
+    post_id: int
+    text: str
+    scheduled_at: str
+    error: str
 
 
 #: How the add form's confirmation names the state a new post landed in.
@@ -99,7 +109,9 @@ Editor = Annotated[StaffMember, Depends(require(*EDITOR_ROLES))]
 def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter(dependencies=[Depends(check_csrf)])
 
-    def queue_page_with(request: Request, *, status: int = 200, draft: NewPostForm | None = None) -> HTMLResponse:
+    def queue_page_with(request: Request, *, status: int = 200, draft: NewPostForm | None = None,
+                        editing: PostEdit | None = None) -> HTMLResponse:
+        """The queue page; `draft` fills the add form, `editing` opens one post's Edit form as it was sent."""
         with ctx.app.session() as db:
             pending = list_posts(db, states=[PostState.PENDING_APPROVAL])
             upcoming = list_posts(db, states=[PostState.SCHEDULED, PostState.HELD, PostState.DRAFT])
@@ -108,8 +120,12 @@ def routes(ctx: WebContext) -> APIRouter:
             cancelled = list_posts(db, states=[PostState.CANCELLED], latest_outcome_first=True, limit=20)
             cancellers = cancelled_by(db, cancelled)
             dead = open_dead_letters(db)
+        # A post that can no longer be edited (published or cancelled meanwhile) has no form to fill in:
+        # the page then shows the refused text on its own, so that it is not lost either.
+        edit_shown = editing is not None and any(p.id == editing.post_id for p in [*pending, *upcoming])
         return render(request, "queue.html", status=status, pending=pending, upcoming=upcoming, recent=recent,
-                      cancelled=cancelled, cancellers=cancellers, dead=dead, draft=draft or NewPostForm())
+                      cancelled=cancelled, cancellers=cancellers, dead=dead, draft=draft or NewPostForm(),
+                      editing=editing, edit_shown=edit_shown)
 
     @router.get("/queue", response_class=HTMLResponse)
     def queue_page(request: Request, staff: Editor) -> HTMLResponse:
@@ -126,6 +142,7 @@ def routes(ctx: WebContext) -> APIRouter:
         thread: Annotated[bool, Form()] = False,
     ) -> HTMLResponse | RedirectResponse:
         """Queue a manual post as `brandbot queue add` does; a refusal shows the form again, filled in."""
+        text = form_text(text)
         draft = NewPostForm(text, scheduled_at, requires_approval, thread)
         session = web_session(request)
         now = ctx.now()
@@ -156,8 +173,12 @@ def routes(ctx: WebContext) -> APIRouter:
         staff: Editor,
         text: Annotated[str, Form(max_length=5000)] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
-    ) -> RedirectResponse:
-        """The form sends both fields back; the time counts as changed only if it differs to the minute."""
+    ) -> Response:
+        """The form sends both fields back; the time counts as changed only if it differs to the minute.
+
+        A refused edit shows the queue again with this post's form open and filled in as sent.
+        """
+        text = form_text(text)
 
         def action(db: Session, now: datetime) -> object:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
@@ -165,7 +186,10 @@ def routes(ctx: WebContext) -> APIRouter:
                 when = None  # the time shown in the form, unchanged: keep the stored one (and its seconds)
             return edit_post(db, post_id, actor=staff.username, now=now, text=text, scheduled_at=when)
 
-        return act(request, back="/queue", done=f"Post {post_id} saved.", action=action)
+        def refused(exc: Exception) -> Response:
+            return queue_page_with(request, status=400, editing=PostEdit(post_id, text, scheduled_at, str(exc)))
+
+        return act(request, back="/queue", done=f"Post {post_id} saved.", action=action, refused=refused)
 
     @router.post("/queue/posts/{post_id}/cancel")
     def cancel(request: Request, post_id: RowId, staff: Editor,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from bot.domain import Role, TriageStatus
@@ -21,7 +21,7 @@ from bot.triage.mentions import flag_notes
 from bot.triage.replies import LIVE_REPLY_STATES, latest_replies
 from bot.triage.sla import OPEN_STATUSES, is_sla_breached
 from bot.web.accounts import StaffMember, active_usernames
-from bot.web.context import WebContext, act, check_csrf, duration, render, require
+from bot.web.context import WebContext, act, check_csrf, duration, form_text, render, require
 from bot.web.ids import RowId, RowIdQuery
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
@@ -138,6 +138,15 @@ def _listed(session: Session, status: str, now: datetime, *, after: int | None =
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyDraft:
+    """A refused reply form, shown again as it was sent: the template chosen or the agent's own text."""
+
+    template: str = ""
+    text: str = ""
+    follow_up: bool = False
+
+
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
 Agent = Annotated[StaffMember, Depends(require(*TRIAGE_ROLES))]
 
@@ -166,8 +175,9 @@ def routes(ctx: WebContext) -> APIRouter:
             page = _listed(db, wanted, ctx.now(), after=after, before=before)
         return render(request, "_triage_items.html", fragment=True, page=page, rows=page.rows, list_status=wanted)
 
-    @router.get("/{item_id}", response_class=HTMLResponse)
-    def triage_detail(request: Request, item_id: RowId, staff: Agent, template: str | None = None) -> HTMLResponse:
+    def item_page(request: Request, item_id: int, staff: StaffMember, *, template: str | None = None,
+                  draft: ReplyDraft | None = None, status: int = 200) -> HTMLResponse:
+        """One item's page; `draft` fills the reply forms in as a refused reply sent them."""
         with ctx.app.session() as db:
             item = db.get(TriageItem, item_id)
             rows = triage_rows(db, [item], now=ctx.now()) if item is not None else []
@@ -181,10 +191,19 @@ def routes(ctx: WebContext) -> APIRouter:
         chosen = template if template in names else (names[0] if names else None)
         preview = _preview(ctx, row, chosen, staff.username) if chosen else None
         can_assign = queue.may_change_holder(row.item, staff.username, supervisor=staff.has(Role.ADMIN))
-        return render(request, "triage_item.html", row=row, actions=actions, assignees=assignees, can_assign=can_assign,
-                      templates=names, chosen=chosen, preview=preview, template_problem=problem,
-                      closed=row.item.status not in OPEN_STATUSES, limit=MAX_WEIGHTED_LENGTH,
-                      text_max=REPLY_TEXT_MAX_CHARS)
+        closed = row.item.status not in OPEN_STATUSES
+        can_reply = not closed and not (row.reply_live and row.reply is not None and row.reply.state != "posted")
+        # Own words that cannot go back in a form (the item was closed, or a reply went out meanwhile)
+        # are shown on their own, so that they are not lost.
+        unsent = draft.text if draft is not None and draft.text.strip() and not can_reply else ""
+        return render(request, "triage_item.html", status=status, row=row, actions=actions, assignees=assignees,
+                      can_assign=can_assign, templates=names, chosen=chosen, preview=preview,
+                      template_problem=problem, closed=closed, limit=MAX_WEIGHTED_LENGTH,
+                      text_max=REPLY_TEXT_MAX_CHARS, draft=draft or ReplyDraft(), unsent=unsent)
+
+    @router.get("/{item_id}", response_class=HTMLResponse)
+    def triage_detail(request: Request, item_id: RowId, staff: Agent, template: str | None = None) -> HTMLResponse:
+        return item_page(request, item_id, staff, template=template)
 
     @router.get("/{item_id}/preview")
     def triage_preview(item_id: RowId, template: str, staff: Agent) -> JSONResponse:
@@ -226,8 +245,13 @@ def routes(ctx: WebContext) -> APIRouter:
     def reply(request: Request, item_id: RowId, staff: Agent, *,
               template: Annotated[str, Form(max_length=100)] = "",
               text: Annotated[str, Form(max_length=REPLY_TEXT_MAX_CHARS)] = "",
-              follow_up: Annotated[bool, Form()] = False) -> RedirectResponse:
-        """A reply from a canned `template` or in the agent's own words (`text`): exactly one of them."""
+              follow_up: Annotated[bool, Form()] = False) -> Response:
+        """A reply from a canned `template` or in the agent's own words (`text`): exactly one of them.
+
+        A refused reply shows the item again with its form filled in as sent (the typed text kept).
+        """
+        text = form_text(text)
+
         def action(db: Session, now: datetime) -> object:
             if template and text.strip():
                 raise ValueError("send either a reply template or your own text, not both")
@@ -242,9 +266,14 @@ def routes(ctx: WebContext) -> APIRouter:
                                    renderer=ctx.app.renderer if template else None, locale=ctx.app.settings.locale,
                                    template=template or None, text=None if template else text, follow_up=follow_up)
             except AlreadyAnsweredError as exc:
-                raise TriageConflictError(f'{exc}: reload the page and tick "Send a follow-up"') from exc
+                raise TriageConflictError(f'{exc}: tick "Send a follow-up" and send it again') from exc
 
-        return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action)
+        def refused(exc: Exception) -> Response:
+            return item_page(request, item_id, staff, template=template or None, status=400,
+                             draft=ReplyDraft(template, text, follow_up))
+
+        return act(request, back=back(item_id), done=f"Reply queued for item {item_id}.", action=action,
+                   refused=refused)
 
     @router.post("/{item_id}/resolve")
     def resolve(request: Request, item_id: RowId, staff: Agent,
