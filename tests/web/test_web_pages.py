@@ -16,7 +16,7 @@ from bot.store.coordination import audit
 from bot.store.models import AuditLog, Author, Classification, FollowDecision, Mention, Post, TriageItem
 from bot.triage import queue
 from bot.triage.mentions import flag_mention
-from bot.web.pages.audit import audit_rows
+from bot.web.pages.audit import PAGE_SIZE, page_audit
 from tests.web.conftest import post_form, seed_complaints
 
 
@@ -222,6 +222,33 @@ class TestAudit:
             for n in (3, 1, 2):
                 audit(session, at=bot.clock.now() - timedelta(hours=n), actor="x", action=f"a{n}")
         with bot.session() as session:
-            first = audit_rows(session, actor="x", limit=2)
-            rest = audit_rows(session, actor="x", before_id=first[-1].id, limit=2)
-            assert ([r.action for r in first], [r.action for r in rest]) == (["a1", "a2"], ["a3"])
+            first = page_audit(session, actor="x", limit=2)
+            rest = page_audit(session, actor="x", before_id=first.rows[-1].id, limit=2)
+            assert ([r.action for r in first.rows], first.more_after) == (["a1", "a2"], True)
+            assert ([r.action for r in rest.rows], rest.more_after) == (["a3"], False)
+
+    @staticmethod
+    def _entries(bot: App, count: int) -> None:
+        """`count` entries by "x", a second apart: e000 the oldest."""
+        with bot.session() as session:
+            for n in range(count):
+                audit(session, at=bot.clock.now() + timedelta(seconds=n), actor="x", action=f"e{n:03}")
+
+    def test_a_full_last_page_has_no_older_link(self, bot: App, admin: TestClient) -> None:
+        """Exactly PAGE_SIZE entries: all on one page, and no 'Older' link to an empty page."""
+        self._entries(bot, PAGE_SIZE)
+        page = admin.get("/audit", params={"actor": "x"}).text
+        assert (page.count("<td>x</td>"), "e000" in page) == (PAGE_SIZE, True)
+        assert "Older entries" not in page
+
+    def test_one_entry_more_is_on_the_older_page(self, bot: App, admin: TestClient) -> None:
+        """PAGE_SIZE + 1 entries: the 'Older' link leads to a page with just the oldest one, and no link on it."""
+        self._entries(bot, PAGE_SIZE + 1)
+        page = admin.get("/audit", params={"actor": "x"}).text
+        assert (page.count("<td>x</td>"), "e000" in page, "e001" in page) == (PAGE_SIZE, False, True)
+        with bot.session() as session:
+            last = session.exec(select(AuditLog).where(AuditLog.action == "e001")).one()
+        link = f'<a href="/audit?actor=x&amp;action=&amp;before={last.id}">Older entries →</a>'
+        assert link in page
+        older = admin.get("/audit", params={"actor": "x", "before": last.id}).text
+        assert (older.count("<td>x</td>"), "<td>e000</td>" in older, "Older entries" in older) == (1, True, False)
