@@ -221,7 +221,7 @@ class TestTriageMentionsCli:
         assert rows[0]["text"] == "@brandbot the hinge snapped on day two"
 
     def test_unflagged_table_and_limit(self, env: dict[str, str], seeded: list[int], missed: str) -> None:
-        """--unflagged leaves only the mention with no item; --limit caps the list."""
+        """--unflagged leaves only the mention with no item; --limit caps the list (all of it when it fits exactly)."""
         code, out, _ = _invoke(env, "mentions", "--unflagged")
         assert code == 0
         assert out.splitlines() == [
@@ -230,6 +230,13 @@ class TestTriageMentionsCli:
         ]
         code, out, _ = _invoke(env, "mentions", "--json", "--limit", "1")
         assert (code, [r["id"] for r in json.loads(out)]) == (0, ["3"])
+        code, out, _ = _invoke(env, "mentions", "--json", "--limit", "2")
+        assert (code, [r["id"] for r in json.loads(out)]) == (0, ["3", "2"])
+        code, out, _ = _invoke(env, "mentions", "--json", "--limit", "3")
+        assert (code, [r["id"] for r in json.loads(out)]) == (0, ["3", "2", "1"])
+        code, out, err = _invoke(env, "mentions", "--limit", "0")
+        assert (code, out) == (2, "")
+        assert "--limit" in err
 
 
 class TestTriageFlagCli:

@@ -14,7 +14,7 @@ from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Classification, Mention, TrainingLabel, TriageAction, TriageItem
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
 from bot.triage.listing import history, list_items
-from bot.triage.mentions import flag_mention, flag_notes, recent_mentions
+from bot.triage.mentions import flag_mention, flag_notes, page_mentions, recent_mentions
 from bot.triage.routing import NewComplaint, open_triage_items
 
 
@@ -59,6 +59,22 @@ class TestRecentMentions:
             assert [r.mention.id for r in recent_mentions(session, limit=2, before="3")] == ["2", "1"]
             assert [r.mention.id for r in recent_mentions(session, before="3", unflagged=True)] == ["2", "1"]
             assert [r.mention.id for r in recent_mentions(session, limit=1, before="404")] == ["4"]
+
+    def test_a_page_says_exactly_whether_older_mentions_follow(self, engine: Engine, clock: ManualClock) -> None:
+        """`more_after` is true only when a mention older than the page's last exists (in the filtered list)."""
+        _seed(engine, clock)
+
+        def page(*, limit: int, before: str | None = None, unflagged: bool = False) -> tuple[list[str], bool, bool]:
+            got = page_mentions(session, limit=limit, before=before, unflagged=unflagged)
+            return [r.mention.id for r in got.rows], got.more_before, got.more_after
+
+        with Session(engine) as session:
+            assert page(limit=4) == (["4", "3", "2", "1"], False, False)
+            assert page(limit=3) == (["4", "3", "2"], False, True)
+            assert page(limit=3, unflagged=True) == (["4", "2", "1"], False, False)
+            assert page(limit=2, before="3") == (["2", "1"], True, False)
+            assert page(limit=1, before="3") == (["2"], True, True)
+            assert page(limit=4, before="404") == (["4", "3", "2", "1"], False, False)
 
 
 def _history(session: Session, item_id: int) -> list[tuple[str, str, str]]:

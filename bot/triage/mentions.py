@@ -1,9 +1,10 @@
 """Stored mentions as staff see them, and flagging a complaint the detector missed.
 
 The detector only puts in the triage queue what it thinks is a complaint, so staff labels could
-only ever teach it to flag less. `recent_mentions` lists every stored mention with the detector's
-verdict and its triage item (if any), and `flag_mention` opens a triage item for one it missed,
-through the same routing code the listener uses, and stores a complaint label for it.
+only ever teach it to flag less. `recent_mentions` (`page_mentions`: as a page that says whether
+older ones follow) lists every stored mention with the detector's verdict and its triage item (if
+any), and `flag_mention` opens a triage item for one it missed, through the same routing code the
+listener uses, and stores a complaint label for it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.domain import Severity, TriageLabel
 from bot.store.models import Author, Classification, Mention, TriageAction, TriageItem
+from bot.store.paging import Keyset, KeysetPage
 from bot.triage import queue
 from bot.triage.errors import TriageConflictError, TriageNotFoundError
 from bot.triage.listing import get_item
@@ -53,6 +54,17 @@ def recent_mentions(
     `before` continues after that mention id (keyset paging); `unflagged` leaves out mentions
     that have a triage item. An unknown `before` is ignored (the newest page).
     """
+    return page_mentions(session, limit=limit, before=before, unflagged=unflagged).rows
+
+
+def page_mentions(
+    session: Session, *, limit: int = DEFAULT_LIMIT, before: str | None = None, unflagged: bool = False
+) -> KeysetPage[MentionRow]:
+    """`recent_mentions` as a page (`bot.store.paging`) that also says whether older mentions follow it.
+
+    `more_after` is exact (one row over `limit` is read), so a page of exactly `limit` mentions
+    is known to be the last; `more_before` is whether the page starts from a known `before`.
+    """
     stmt = (
         select(Mention, Author, Classification, TriageItem)
         .join(Author, col(Author.id) == col(Mention.author_id), isouter=True)
@@ -62,14 +74,12 @@ def recent_mentions(
     if unflagged:
         stmt = stmt.where(col(TriageItem.id).is_(None))
     anchor = session.get(Mention, before) if before is not None else None
-    if anchor is not None:
-        stmt = stmt.where(or_(col(Mention.created_at) < anchor.created_at,
-                              and_(col(Mention.created_at) == anchor.created_at, col(Mention.id) < anchor.id)))
-    stmt = stmt.order_by(col(Mention.created_at).desc(), col(Mention.id).desc()).limit(limit)
-    return [
+    keyset = Keyset(order=(col(Mention.created_at), col(Mention.id)), descending=True,
+                    anchor=(anchor.created_at, anchor.id) if anchor is not None else None, limit=limit)
+    return keyset.page([
         MentionRow(mention=m, username=a.username if a is not None else m.author_id, verdict=c, item=i)
-        for m, a, c, i in session.exec(stmt)
-    ]
+        for m, a, c, i in session.exec(keyset.apply(stmt))
+    ])
 
 
 def flag_notes(session: Session, item_ids: Sequence[int]) -> dict[int, str]:

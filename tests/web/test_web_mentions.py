@@ -87,6 +87,24 @@ class TestMentionsList:
         assert 'id="older"' not in rest
         assert '<a href="/mentions">← Newest</a>' in rest
 
+    def test_older_link_only_when_an_older_mention_exists(self, bot: App, agent: TestClient) -> None:
+        """A tab holding exactly PAGE_SIZE mentions has no 'older' link; one mention more is on the older page."""
+        _seed(bot)  # 101 (flagged, the oldest), 102, 103
+        start = bot.clock.now() + timedelta(hours=1)
+        with bot.session() as session:
+            for n in range(PAGE_SIZE - 2):
+                at = start + timedelta(seconds=n)
+                session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at,
+                                    seen_at=at))
+        not_flagged = agent.get("/mentions?unflagged=true").text
+        assert (not_flagged.count("data-mention="), 'data-mention="102"' in not_flagged) == (PAGE_SIZE, True)
+        assert 'id="older"' not in not_flagged
+        every = agent.get("/mentions").text
+        assert (every.count("data-mention="), 'data-mention="101"' in every) == (PAGE_SIZE, False)
+        assert '<a id="older" href="/mentions?before=102">' in every
+        older = agent.get("/mentions?before=102").text
+        assert (older.count("data-mention="), 'data-mention="101"' in older, 'id="older"' in older) == (1, True, False)
+
 
 def _flag(agent: TestClient, mention_id: str, data: dict[str, str]) -> tuple[int, str]:
     body = {"csrf_token": csrf_token(agent, "/mentions"), **data}

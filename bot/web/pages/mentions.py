@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.domain import Role, Severity
 from bot.store.models import TriageItem
-from bot.triage.mentions import flag_mention, recent_mentions
+from bot.triage.mentions import flag_mention, page_mentions
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, act, check_csrf, render, require, safe_next
 from bot.web.pages.triage import TRIAGE_ROLES
@@ -32,8 +32,9 @@ def routes(ctx: WebContext) -> APIRouter:
     def mentions_page(request: Request, staff: Reader, before: str | None = None,
                       unflagged: bool = False) -> HTMLResponse:
         with ctx.app.session() as db:
-            rows = recent_mentions(db, limit=PAGE_SIZE, before=before, unflagged=unflagged)
-        older = rows[-1].mention.id if len(rows) == PAGE_SIZE else None
+            page = page_mentions(db, limit=PAGE_SIZE, before=before, unflagged=unflagged)
+        rows = page.rows
+        older = rows[-1].mention.id if rows and page.more_after else None
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return render(request, "mentions.html", rows=rows, older=older, unflagged=unflagged, paged=before is not None,
                       can_flag=staff.has(*TRIAGE_ROLES), severities=[s.value for s in Severity], here=here)
