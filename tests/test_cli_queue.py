@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,19 @@ def test_bad_input_gets_a_reason_and_an_exit_code(env: dict[str, str]) -> None:
     post_id = str(_list(env)[0]["id"])
     assert _run(env, "queue", "approve", post_id)[0] == 4
     assert _list(env)[0]["text"] == "already scheduled"
+
+
+def test_a_past_time_is_refused_as_on_the_dashboard(env: dict[str, str]) -> None:
+    """`--at` in the past exits 2 naming it and the time now in TIMEZONE, and queues nothing; no --at means now."""
+    code, out = _run(env, "queue", "add", "Doors open!", "--at", "2020-01-02 09:00")
+    assert code == 2
+    now = r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T"  # the CLI runs on the wall clock
+    assert re.fullmatch(rf"error: 2020-01-02 09:00 CET is in the past \(it is now {now}\); pick a later time, "
+                        r"or leave the time out to post it now\n", out), out
+    assert _list(env, "--all") == []
+    code, out = _run(env, "queue", "add", "Doors open!")
+    assert code == 0, out
+    assert [(r["text"], r["state"]) for r in _list(env)] == [("Doors open!", "scheduled")]
 
 
 def test_thread_splits_a_long_text(env: dict[str, str]) -> None:

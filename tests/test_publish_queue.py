@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
@@ -25,6 +27,8 @@ from bot.store.models import AuditLog, Author, Mention, Post
 from bot.triage import queue as triage
 from bot.triage.listing import get_item, history
 from bot.triage.routing import NewComplaint, open_triage_items
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _add(session: Session, clock: ManualClock, text: str = "Hello from Mars", **kw: object) -> list[Post]:
@@ -78,7 +82,7 @@ class TestEnqueueManual:
     def test_a_manual_post_by_a_person_with_its_audit_row(self, session: Session, clock: ManualClock) -> None:
         """The text is stripped, the kind is manual, the time and the options are kept, the audit row names who."""
         due = clock.now() + timedelta(hours=3)
-        [post] = enqueue_manual(session, text="  Live from Jezero!  ", now=clock.now(), created_by="pat",
+        [post] = enqueue_manual(session, text="  Live from Jezero!  ", now=clock.now(), tz=UTC, created_by="pat",
                                 scheduled_at=due, priority=2, promotional=True)
         session.commit()
         assert (post.text, post.kind, post.state, post.scheduled_at, post.priority, post.promotional,
@@ -88,35 +92,49 @@ class TestEnqueueManual:
         assert [(r.actor, r.target, r.detail) for r in rows] == [
             ("pat", f"post {post.id}", f"manual scheduled at {due.isoformat()}")]
 
+    def test_a_past_time_is_refused_naming_both_times_in_the_zone(self, session: Session, clock: ManualClock) -> None:
+        """A time whose minute has gone by queues nothing and says so in `tz`; the current minute is accepted."""
+        past = ("2026-03-01 12:58 CET is in the past (it is now 2026-03-01 13:00 CET); pick a later time, or leave "
+                "the time out to post it now")
+        with pytest.raises(ValidationError, match=f"^{re.escape(past)}$"):
+            enqueue_manual(session, text="Too late", now=clock.now(), tz=PARIS, created_by="pat",
+                           scheduled_at=clock.now() - timedelta(seconds=61))
+        session.rollback()
+        assert (session.exec(select(Post)).all(), session.exec(select(AuditLog)).all()) == ([], [])
+        just = clock.now() - timedelta(seconds=59)
+        [post] = enqueue_manual(session, text="Just now", now=clock.now(), tz=PARIS, created_by="pat",
+                                scheduled_at=just)
+        assert (post.state, post.scheduled_at) == ("scheduled", just)
+
     def test_no_time_is_now_and_approval_waits(self, session: Session, clock: ManualClock) -> None:
         """Without `scheduled_at` the post is due now; `requires_approval` sends it to pending approval."""
-        [post] = enqueue_manual(session, text="Check with legal", now=clock.now(), created_by="pat",
+        [post] = enqueue_manual(session, text="Check with legal", now=clock.now(), tz=UTC, created_by="pat",
                                 requires_approval=True)
         assert (post.state, post.scheduled_at, post.requires_approval) == ("pending_approval", clock.now(), True)
 
     def test_a_long_text_is_a_thread_only_when_asked(self, session: Session, clock: ManualClock) -> None:
         """`thread` splits a long text into numbered parts; without it the text is refused and nothing is queued."""
         with pytest.raises(ValidationError, match="weighted characters > 280; shorten it or post a thread"):
-            enqueue_manual(session, text=LONG, now=clock.now(), created_by="pat")
+            enqueue_manual(session, text=LONG, now=clock.now(), tz=UTC, created_by="pat")
         session.rollback()
         assert session.exec(select(Post)).all() == []
-        parts = enqueue_manual(session, text=f"  {LONG}  ", now=clock.now(), created_by="pat", thread=True)
+        parts = enqueue_manual(session, text=f"  {LONG}  ", now=clock.now(), tz=UTC, created_by="pat", thread=True)
         assert [(p.thread_index, p.thread_size, p.text[-5:]) for p in parts] == [(0, 2, "(1/2)"), (1, 2, "(2/2)")]
         assert parts[0].text.startswith("Sol 42 was")
         assert len({p.thread_key for p in parts} - {None}) == 1
-        [short] = enqueue_manual(session, text="Short enough", now=clock.now(), created_by="pat", thread=True)
+        [short] = enqueue_manual(session, text="Short enough", now=clock.now(), tz=UTC, created_by="pat", thread=True)
         assert (short.text, short.thread_size) == ("Short enough", 1)
 
     @pytest.mark.parametrize("thread", [False, True])
     def test_a_blank_text_is_refused(self, session: Session, clock: ManualClock, thread: bool) -> None:
         """Whitespace alone is an empty post, split into a thread or not."""
         with pytest.raises(ValidationError, match="a post cannot be empty"):
-            enqueue_manual(session, text="   ", now=clock.now(), created_by="pat", thread=thread)
+            enqueue_manual(session, text="   ", now=clock.now(), tz=UTC, created_by="pat", thread=thread)
 
     def test_in_a_crisis_it_is_held(self, session: Session, clock: ManualClock) -> None:
         """A person's post waits out crisis mode like any other automatic or manual post."""
         set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
-        [post] = enqueue_manual(session, text="Promo", now=clock.now(), created_by="pat")
+        [post] = enqueue_manual(session, text="Promo", now=clock.now(), tz=UTC, created_by="pat")
         assert (post.state, post.held_reason) == ("held", "crisis: outage")
 
 
@@ -153,10 +171,10 @@ class TestChanges:
     def test_edit_revalidates(self, session: Session, clock: ManualClock) -> None:
         [post] = _add(session, clock)
         with pytest.raises(ValidationError):
-            edit_post(session, post.id or 0, actor="ed", now=clock.now(), text="y" * 300)
+            edit_post(session, post.id or 0, actor="ed", now=clock.now(), tz=UTC, text="y" * 300)
         session.rollback()
         later = clock.now() + timedelta(hours=2)
-        edit_post(session, post.id or 0, actor="ed", now=clock.now(), text=" New text ", scheduled_at=later)
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), tz=UTC, text=" New text ", scheduled_at=later)
         session.commit()
         session.refresh(post)
         assert (post.text, post.scheduled_at) == ("New text", later)
@@ -164,13 +182,15 @@ class TestChanges:
     def test_edit_refuses_a_new_time_in_the_past(self, session: Session, clock: ManualClock) -> None:
         """A time whose minute has gone by is refused; the current minute and the post's own time are not."""
         [post] = _add(session, clock, scheduled_at=clock.now() - timedelta(hours=1))
-        with pytest.raises(ValidationError, match="that time is in the past"):
-            edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(
-                seconds=61))
+        refused = "2026-03-01 12:58 CET is in the past (it is now 2026-03-01 13:00 CET); pick a later time"
+        with pytest.raises(ValidationError, match=f"^{re.escape(refused)}$"):
+            edit_post(session, post.id or 0, actor="ed", now=clock.now(), tz=PARIS,
+                      scheduled_at=clock.now() - timedelta(seconds=61))
         session.rollback()
-        edit_post(session, post.id or 0, actor="ed", now=clock.now(), text="new",
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), tz=UTC, text="new",
                   scheduled_at=clock.now() - timedelta(hours=1))
-        edit_post(session, post.id or 0, actor="ed", now=clock.now(), scheduled_at=clock.now() - timedelta(seconds=59))
+        edit_post(session, post.id or 0, actor="ed", now=clock.now(), tz=UTC,
+                  scheduled_at=clock.now() - timedelta(seconds=59))
         session.commit()
         details = [a.detail for a in session.exec(select(AuditLog).where(AuditLog.action == "post.edited"))]
         assert details == ["text", f"time {(clock.now() - timedelta(seconds=59)).isoformat()}"]

@@ -46,7 +46,8 @@ queue_handled = partial(handled, not_found=(queue.PostNotFoundError,), conflict=
 @app.command("add")
 def add_cmd(
     text: Annotated[str, typer.Argument(help="The post ('-' reads it from stdin).")],
-    at: Annotated[str | None, typer.Option("--at", help="When, in the configured zone: YYYY-MM-DD HH:MM.")] = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="When, in the configured zone: YYYY-MM-DD HH:MM (not in the past; without it: now).")] = None,
     thread: Annotated[bool, typer.Option("--thread", help="Split a long text into a numbered thread.")] = False,
     approve: Annotated[bool, typer.Option("--approve", help="Wait for an editor's approval first.")] = False,
     priority: Annotated[int, typer.Option(help="Higher goes first when the quota is short.")] = 0,
@@ -54,15 +55,15 @@ def add_cmd(
     actor: Annotated[str, typer.Option("--as", help="Who queues it (audit log).")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Queue a post (validated now: empty or over 280 weighted characters is refused)."""
+    """Queue a post (validated now: empty, over 280 weighted characters or a past --at is refused, exit 2)."""
     app_ = make_app()
     body = sys.stdin.read() if text == "-" else text
     with queue_handled(), app_.session() as session:
         now = app_.clock.now()
         when = parse_local(at, app_.settings.tz) if at else None
-        posts = queue.enqueue_manual(session, text=body, now=now, scheduled_at=when, thread=thread,
-                                     requires_approval=approve, priority=priority, promotional=promotional,
-                                     created_by=actor)
+        posts = queue.enqueue_manual(session, text=body, now=now, tz=app_.settings.tz, scheduled_at=when,
+                                     thread=thread, requires_approval=approve, priority=priority,
+                                     promotional=promotional, created_by=actor)
         rows = [post_row(app_, p) for p in posts]
     emit(rows, COLUMNS, as_json=as_json)
 
@@ -112,7 +113,8 @@ def edit_cmd(
     app_ = make_app()
     with queue_handled(), app_.session() as session:
         when = parse_local(at, app_.settings.tz) if at else None
-        post = queue.edit_post(session, post_id, actor=actor, now=app_.clock.now(), text=text, scheduled_at=when)
+        post = queue.edit_post(session, post_id, actor=actor, now=app_.clock.now(), tz=app_.settings.tz, text=text,
+                               scheduled_at=when)
         row = post_row(app_, post)
     if as_json:
         print_json(row)

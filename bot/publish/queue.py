@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 import structlog
 from sqlalchemy import func
@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
 from bot.domain import OPEN_POST_STATES, PostKind, PostState
 from bot.errors import BotError, ValidationError
+from bot.localtime import format_local
 from bot.publish.threads import cancel_part, part_label
 from bot.render.thread import split_thread
 from bot.store.coordination import audit
@@ -55,10 +56,14 @@ def validate_text(text: str) -> str:
     return body
 
 
-def check_not_past(when: datetime, *, now: datetime) -> datetime:
-    """`when`, or `ValidationError` once its whole minute has gone by (forms give times to the minute)."""
+def check_not_past(when: datetime, *, now: datetime, tz: tzinfo, instead: str = "pick a later time") -> datetime:
+    """`when`, or `ValidationError` once its whole minute has gone by (forms give times to the minute).
+
+    The refusal names both times in `tz` (the configured zone, as people typed the time), then
+    what to do `instead`: "2026-03-01 12:00 CET is in the past (it is now 2026-03-01 13:05 CET); …".
+    """
     if when + timedelta(minutes=1) <= now:
-        raise ValidationError("that time is in the past; pick a later one")
+        raise ValidationError(f"{format_local(when, tz)} is in the past (it is now {format_local(now, tz)}); {instead}")
     return when
 
 
@@ -139,6 +144,7 @@ def enqueue_manual(
     text: str,
     now: datetime,
     created_by: str,
+    tz: tzinfo,
     scheduled_at: datetime | None = None,
     thread: bool = False,
     requires_approval: bool = False,
@@ -151,9 +157,13 @@ def enqueue_manual(
     boundaries (`bot.render.thread.split_thread`); without it the text must fit one post. The
     rest is `enqueue_post` with kind manual: every part validated first, due at `scheduled_at`
     (or now), waiting for approval with `requires_approval`, held while crisis mode is on, and a
-    `post.queued` audit row by `created_by`. A time in the past is not refused here (the
-    dashboard's form refuses it with `check_not_past` first).
+    `post.queued` audit row by `created_by`. A `scheduled_at` whose minute has gone by is a
+    `ValidationError` naming it and the time now in `tz` (`check_not_past`): a person who typed a
+    past time most likely mistyped it, and no time at all already means "now".
     """
+    if scheduled_at is not None:
+        check_not_past(scheduled_at, now=now, tz=tz,
+                       instead="pick a later time, or leave the time out to post it now")
     texts = split_thread(text.strip()) if thread else [text]
     return enqueue_post(session, texts=texts, now=now, kind=PostKind.MANUAL, scheduled_at=scheduled_at,
                         requires_approval=requires_approval, priority=priority, promotional=promotional,
@@ -225,13 +235,15 @@ def edit_post(
     *,
     actor: str,
     now: datetime,
+    tz: tzinfo,
     text: str | None = None,
     scheduled_at: datetime | None = None,
 ) -> Post:
     """Change the text (re-validated) and/or the time of a post that has not gone out yet.
 
     Only what differs is changed and audited; a new time must not be in the past
-    (`check_not_past`); a text and time both as they were is a `ValidationError` (nothing written).
+    (`check_not_past`, the times named in `tz`); a text and time both as they were is a
+    `ValidationError` (nothing written).
     """
     post = get_post(session, post_id)
     if post.state not in OPEN_POST_STATES:
@@ -241,7 +253,7 @@ def edit_post(
         post.text = body
         changes.append("text")
     if scheduled_at is not None and scheduled_at != post.scheduled_at:
-        check_not_past(scheduled_at, now=now)
+        check_not_past(scheduled_at, now=now, tz=tz)
         for part in _thread(session, post):
             part.scheduled_at = scheduled_at
             part.updated_at = now

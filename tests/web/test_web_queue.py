@@ -154,7 +154,7 @@ class TestPostActions:
         ids = _queue(bot)
         page = refused_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
                             {"text": "Sol 42: ice in the trench", "scheduled_at": "2026-03-01T12:59"})
-        assert "that time is in the past; pick a later one" in page
+        assert "2026-03-01 12:59 CET is in the past (it is now 2026-03-01 13:00 CET); pick a later time" in page
         assert _post(bot, ids["scheduled"]).scheduled_at == clock.now() + timedelta(hours=1)
         assert _actions(bot) == []
         post_form(editor, f"/queue/posts/{ids['scheduled']}/edit",
@@ -365,7 +365,9 @@ class TestAddPost:
         ({"text": "é" * 150 + "字" * 70}, "290 weighted characters &gt; 280; shorten it or post a thread"),
         ({"text": "   "}, "a post cannot be empty"),
         ({}, "a post cannot be empty"),
-        ({"text": "Too late", "scheduled_at": "2026-03-01T12:00"}, "that time is in the past; pick a later one"),
+        ({"text": "Too late", "scheduled_at": "2026-03-01T12:00"},
+         "2026-03-01 12:00 CET is in the past (it is now 2026-03-01 13:00 CET); pick a later time, or leave the time "
+         "out to post it now; nothing was queued"),
         ({"text": "When?", "scheduled_at": "tomorrow"}, "time must look like 2026-03-01T14:30"),
         ({"text": "Spring forward", "scheduled_at": "2026-03-29T02:30"}, "does not exist in Europe/Paris"),
     ])

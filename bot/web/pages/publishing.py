@@ -18,7 +18,6 @@ from bot.domain import PostState, Role
 from bot.publish.queue import (
     approve_post,
     cancel_post,
-    check_not_past,
     edit_post,
     enqueue_manual,
     get_post,
@@ -149,9 +148,8 @@ def routes(ctx: WebContext) -> APIRouter:
         try:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
             with ctx.app.session() as db:
-                due_at = check_not_past(when, now=now) if when else None
-                posts = enqueue_manual(db, text=text, now=now, scheduled_at=due_at, thread=thread,
-                                       requires_approval=requires_approval, created_by=staff.username)
+                posts = enqueue_manual(db, text=text, now=now, tz=ctx.app.settings.tz, scheduled_at=when,
+                                       thread=thread, requires_approval=requires_approval, created_by=staff.username)
                 first, parts, state, due = posts[0].id, len(posts), posts[0].state, posts[0].scheduled_at
         except ACTION_ERRORS as exc:
             session.flash("error", f"{exc}; nothing was queued")
@@ -184,7 +182,8 @@ def routes(ctx: WebContext) -> APIRouter:
             when = parse_local(scheduled_at, ctx.app.settings.tz)
             if when is not None and scheduled_at.strip() == ctx.local(get_post(db, post_id).scheduled_at, FORM_TIME):
                 when = None  # the time shown in the form, unchanged: keep the stored one (and its seconds)
-            return edit_post(db, post_id, actor=staff.username, now=now, text=text, scheduled_at=when)
+            return edit_post(db, post_id, actor=staff.username, now=now, tz=ctx.app.settings.tz, text=text,
+                             scheduled_at=when)
 
         def refused(exc: Exception) -> Response:
             return queue_page_with(request, status=400, editing=PostEdit(post_id, text, scheduled_at, str(exc)))
