@@ -15,7 +15,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.store.models import AuditLog
 from bot.web.accounts import LOGIN_MAX_FAILURES, get_user, list_users
-from tests.web.conftest import PASSWORD, add_staff, csrf_token, post_form, sign_in
+from tests.web.conftest import PASSWORD, add_staff, csrf_token, post_form, refused_form, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
 _ROW = re.compile(r'<tr data-user="([^"]+)">\s*<td>([^<]+).*?</td>\s*<td>([^<]+)</td>\s*<td>(.*?)</td>\s*'
@@ -104,9 +104,36 @@ class TestUsersPage:
         """A taken name, a weak password, a bad name or role: one error flash, no account, no audit row."""
         add_staff(bot, "sam", "agent")
         before, audited = _accounts(bot), _audit(bot, "user.")
-        page = post_form(admin, "/users", form, page="/users")
+        page = refused_form(admin, "/users", form, page="/users")
         assert _flashes(page) == [("error", message)]
         assert (_accounts(bot), _audit(bot, "user.")) == (before, audited)
+
+    @pytest.mark.parametrize(("form", "shown"), [
+        ({"username": "Sam", "role": "editor", "password": NEW_PASSWORD}, ("Sam", "editor")),
+        ({"username": "kim", "role": " Admin ", "password": "short pw"}, ("kim", "admin")),
+        ({"username": "<kim>", "role": "boss", "password": NEW_PASSWORD}, ("&lt;kim&gt;", None)),
+    ])
+    def test_refused_addition_keeps_name_and_role_but_never_the_password(
+            self, bot: App, admin: TestClient, form: dict[str, str], shown: tuple[str, str | None]) -> None:
+        """The form comes back (400) with the typed name (escaped) and role chosen; the password field is empty."""
+        add_staff(bot, "sam", "agent")
+        page = refused_form(admin, "/users", form, page="/users")
+        add_form = re.search(r'<form method="post" action="/users" class="row" id="add-user">(.*?)</form>', page, re.S)
+        assert add_form is not None
+        username, role = shown
+        assert re.findall(r'<input name="username"[^>]*>', add_form.group(1)) == [
+            f'<input name="username" required maxlength="64" autocomplete="off" value="{username}">']
+        assert re.findall(r'<option value="(\w+)" selected>', add_form.group(1)) == ([role] if role else [])
+        assert re.findall(r'<input name="password"[^>]*>', add_form.group(1)) == [
+            '<input name="password" type="password" required minlength="10" maxlength="1024"'
+            ' autocomplete="new-password">']
+        assert form["password"] not in page
+
+    def test_add_form_starts_empty(self, admin: TestClient) -> None:
+        """On a plain visit the add form has an empty name and no role marked selected."""
+        page = admin.get("/users").text
+        assert 'value=""' in re.findall(r'<input name="username"[^>]*>', page)[0]
+        assert " selected>" not in page.split('id="add-user"')[1].split("</form>")[0]
 
     def test_admin_disables_an_account_and_its_session_ends(self, bot: App, admin: TestClient,
                                                              second: TestClient) -> None:
@@ -139,8 +166,8 @@ class TestUsersPage:
                                                           second: TestClient) -> None:
         """'Sam' next to 'sam' is refused; 'SAM' signs in as sam, and its failures count towards sam's throttle."""
         add_staff(bot, "sam", "agent")
-        page = post_form(admin, "/users", {"username": "Sam", "role": "admin", "password": NEW_PASSWORD},
-                         page="/users")
+        page = refused_form(admin, "/users", {"username": "Sam", "role": "admin", "password": NEW_PASSWORD},
+                            page="/users")
         assert _flashes(page) == [("error", "user 'Sam' already exists as 'sam' (names are not case-sensitive)")]
         assert [name for name, _, _ in _accounts(bot)] == ["root", "sam"]
         sign_in(second, "SAM")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from bot.domain import Role
@@ -25,14 +26,27 @@ from bot.web.context import WebContext, act, check_csrf, render, require, stay_s
 Admin = Annotated[StaffMember, Depends(require(Role.ADMIN))]
 
 
+@dataclass(frozen=True, slots=True)
+class NewAccountForm:
+    """What the "Add an account" form holds, shown again when it is refused (never the password)."""
+
+    username: str = ""
+    role: str = ""
+
+
 def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter(prefix="/users", dependencies=[Depends(check_csrf)])
 
-    @router.get("", response_class=HTMLResponse)
-    def users_page(request: Request, staff: Admin) -> HTMLResponse:
+    def users_page_with(request: Request, *, status: int = 200, draft: NewAccountForm | None = None) -> HTMLResponse:
+        """The Users page; `draft` fills the add form in (the password is typed again)."""
         with ctx.app.session() as db:
             users = list_users(db)
-        return render(request, "users.html", users=users, roles=list(Role))
+        return render(request, "users.html", status=status, users=users, roles=list(Role),
+                      draft=draft or NewAccountForm())
+
+    @router.get("", response_class=HTMLResponse)
+    def users_page(request: Request, staff: Admin) -> HTMLResponse:
+        return users_page_with(request)
 
     @router.post("")
     def add(
@@ -41,10 +55,16 @@ def routes(ctx: WebContext) -> APIRouter:
         username: Annotated[str, Form(max_length=200)] = "",
         role: Annotated[str, Form(max_length=20)] = "",
         password: Annotated[str, Form(max_length=2048)] = "",
-    ) -> RedirectResponse:
+    ) -> Response:
+        """A refused addition (name taken, weak password …) shows the form again with the name and role kept."""
+
+        def refused(exc: Exception) -> Response:
+            return users_page_with(request, status=400, draft=NewAccountForm(username, role.strip().lower()))
+
         return act(request, back="/users", done=f"Account {username.strip()} added as {role.strip().lower()}.",
                    action=lambda db, now: add_user(db, username=username, role=role, password=password,
-                                                   actor=staff.username, now=now, hasher=ctx.authenticator.hasher))
+                                                   actor=staff.username, now=now, hasher=ctx.authenticator.hasher),
+                   refused=refused)
 
     @router.post("/{username}/disable")
     def disable(request: Request, username: str, staff: Admin) -> RedirectResponse:
