@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.clock import ManualClock
+from bot.crisis import set_crisis
 from bot.domain import PostKind, PostState
 from bot.errors import BadRequest
 from bot.publish.publisher import Publisher
@@ -118,6 +119,19 @@ class TestManualCancel:
             ("posted", None), ("cancelled", None), ("cancelled", f"earlier part 2/3 (post {two}) cancelled by ana")]
         assert _publisher(engine, x, clock).run_once().posted == []
         assert [t.text for t in x.posted] == ["a (1/3)"]
+
+    def test_cancelling_clears_held_and_deferred_reasons(self, session: Session, clock: ManualClock) -> None:
+        """A thread held in a crisis, one part deferred before: cancelled, no part still says held or deferred."""
+        set_crisis(session, active=True, reason="outage", actor="ops", now=clock.now())
+        one, two = enqueue_post(session, texts=["a (1/2)", "b (2/2)"], now=clock.now(), kind=PostKind.EVENT)
+        two.deferred_reason = "quota: 0 post(s) left for 2 due"
+        session.commit()
+        assert [(p.state, p.held_reason) for p in (one, two)] == [("held", "crisis: outage")] * 2
+        cancel_post(session, one.id or 0, actor="ana", now=clock.now(), reason="off-message")
+        session.commit()
+        assert [(p.state, p.held_reason, p.deferred_reason, p.last_error) for p in (one, two)] == [
+            ("cancelled", None, None, "off-message"),
+            ("cancelled", None, None, f"earlier part 1/2 (post {one.id}) cancelled by ana: off-message")]
 
     def test_a_part_already_ended_cannot_be_cancelled(self, session: Session, clock: ManualClock) -> None:
         """Cancelling a failed part is refused, and writes nothing."""

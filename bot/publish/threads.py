@@ -54,13 +54,15 @@ def previous_part(session: Session, post: Post) -> Post | None:
 def cancel_part(session: Session, part: Post, *, actor: str, now: datetime, reason: str) -> bool:
     """Cancel `part` if it is still queued (a `post.cancelled` audit row saying `reason`); the caller commits.
 
-    A conditional UPDATE, so a part another process has just claimed or cancelled is left
-    alone (False) and two processes never both record the same cancellation.
+    `reason` becomes its `last_error`; a held or deferred reason no longer applies and is cleared
+    (the audit rows keep it). A conditional UPDATE, so a part another process has just claimed or
+    cancelled is left alone (False) and two processes never both record the same cancellation.
     """
     result = session.execute(
         update(Post)
         .where(col(Post.id) == part.id, col(Post.state).in_(_OPEN))
-        .values(state=PostState.CANCELLED.value, last_error=reason or None, updated_at=now)
+        .values(state=PostState.CANCELLED.value, last_error=reason or None, held_reason=None, deferred_reason=None,
+                updated_at=now)
         .execution_options(synchronize_session=False)
     )
     session.refresh(part)
