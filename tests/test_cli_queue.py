@@ -118,6 +118,62 @@ def test_cancelling_a_thread_lists_each_part_with_why(env: dict[str, str]) -> No
     assert rows == {first: ("cancelled", "scrubbed"), **dict.fromkeys(later, ("cancelled", why))}
 
 
+def test_a_cancelled_held_post_no_longer_says_held(env: dict[str, str]) -> None:
+    """A post held by crisis mode, then cancelled: `queue list --all --json` shows no held reason, only why it ended."""
+    _run(env, "queue", "add", "Promo: fly with us")
+    assert _run(env, "crisis", "on", "--reason", "engine fire at JFK")[0] == 0
+    [held] = _list(env)
+    assert (held["state"], held["held_reason"]) == ("held", "crisis: engine fire at JFK")
+    assert _run(env, "queue", "cancel", str(held["id"]), "--reason", "off-message")[0] == 0
+    [row] = _list(env, "--all")
+    assert (row["state"], row["held_reason"], row["deferred_reason"], row["last_error"]) == (
+        "cancelled", None, None, "off-message")
+
+
+def _table(env: dict[str, str], *extra: str) -> tuple[list[str], list[dict[str, str]]]:
+    """`queue list` as a table: its column names and each row's cells by column (cut where the header's names start)."""
+    code, out = _run(env, "queue", "list", *extra)
+    assert code == 0, out
+    header, *lines = out.splitlines()
+    starts = [m.start() for m in re.finditer(r"\S+", header)]
+    names = header.split()
+    return names, [{n: line[a:b].strip() for n, a, b in zip(names, starts, [*starts[1:], None], strict=True)}
+                   for line in lines]
+
+
+def test_list_says_why_failed_and_cancelled_posts_ended(env: dict[str, str]) -> None:
+    """A "why" column (cut to 50 characters) appears with --all or when ended posts are listed; JSON is unchanged."""
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import Post
+
+    reason = "the launch moved to next week\nand the partner asked us to wait for their announcement"
+    for text in ("Fly with us", "Gone soon", "Refused"):
+        assert _run(env, "queue", "add", text)[0] == 0
+    ids = {str(r["text"]): int(str(r["id"])) for r in _list(env)}
+    assert _run(env, "queue", "cancel", str(ids["Gone soon"]), "--reason", reason)[0] == 0
+    engine = make_engine(env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        post = session.get(Post, ids["Refused"])
+        assert post is not None
+        post.state, post.last_error = "failed", "BadRequest: 400 text refused"
+    engine.dispose()
+
+    assert _table(env)[0] == ["ID", "STATE", "WHEN", "KIND", "PRIORITY", "THREAD", "TEXT"]
+    names, table = _table(env, "--all")
+    assert names == ["ID", "STATE", "WHEN", "KIND", "PRIORITY", "THREAD", "TEXT", "WHY"]
+    assert {r["ID"]: (r["STATE"], r["TEXT"], r["WHY"]) for r in table} == {
+        str(ids["Fly with us"]): ("scheduled", "Fly with us", ""),
+        str(ids["Gone soon"]): ("cancelled", "Gone soon", "the launch moved to next week and the partner ask…"),
+        str(ids["Refused"]): ("failed", "Refused", "BadRequest: 400 text refused"),
+    }
+    names, table = _table(env, "--state", "failed")
+    assert (names[-1], [r["WHY"] for r in table]) == ("WHY", ["BadRequest: 400 text refused"])
+    assert _table(env, "--state", "scheduled")[0][-1] == "TEXT"
+    rows = {r["id"]: r for r in _list(env, "--all")}
+    assert "why" not in rows[ids["Gone soon"]]
+    assert rows[ids["Gone soon"]]["last_error"] == reason
+
+
 def test_crisis_on_holds_the_queue_and_off_releases_it(env: dict[str, str]) -> None:
     _run(env, "queue", "add", "Promo: fly with us")
     code, out = _run(env, "crisis", "on", "--reason", "engine fire at JFK")

@@ -8,15 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.context import emit, handled, make_app, print_json
+from bot.cli.context import emit, handled, make_app, print_json, print_table
 from bot.domain import PostState
 from bot.localtime import format_local, parse_local
 from bot.publish import queue
+from bot.publish.threads import ENDED_STATES
 from bot.store.models import Post
 
 app = typer.Typer(no_args_is_help=True)
 
 COLUMNS = ("id", "state", "when", "kind", "priority", "thread", "text")
+#: The table's columns when it lists failed or cancelled posts: "why" each ended (all of it in --json's last_error).
+ENDED_COLUMNS = (*COLUMNS, "why")
+#: How much of the reason the "why" column shows.
+WHY_CHARS = 50
 
 
 def post_row(app_: Any, post: Post) -> dict[str, Any]:
@@ -37,6 +42,14 @@ def post_row(app_: Any, post: Post) -> dict[str, Any]:
         "created_by": post.created_by,
         "approved_by": post.approved_by,
     }
+
+
+def why_ended(row: dict[str, Any]) -> str:
+    """Why a failed or cancelled post (a `post_row`) ended, on one line, cut to WHY_CHARS with "…"; else ""."""
+    if row["state"] not in ENDED_STATES:
+        return ""
+    why = " ".join(str(row["last_error"] or "").split())
+    return why if len(why) <= WHY_CHARS else why[: WHY_CHARS - 1] + "…"
 
 
 #: `handled()` with the queue's errors mapped to exit codes 3 (not found) and 4 (conflict).
@@ -75,14 +88,20 @@ def list_cmd(
     limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Queued posts in time order (default: draft, pending approval, scheduled, held)."""
+    """Queued posts in time order (default: draft, pending approval, scheduled, held).
+
+    With --all, or when failed or cancelled posts are listed, the table says why each of those ended.
+    """
     app_ = make_app()
     with queue_handled():
         states = list(PostState) if all_states else [PostState(s) for s in state] if state else None
         with app_.session() as session:
             posts = queue.list_posts(session, states=states, limit=limit, newest_first=all_states)
             rows = [post_row(app_, p) for p in posts]
-    emit(rows, COLUMNS, as_json=as_json, empty="(the queue is empty)")
+    if as_json or not (all_states or any(r["state"] in ENDED_STATES for r in rows)):
+        emit(rows, COLUMNS, as_json=as_json, empty="(the queue is empty)")
+    else:
+        print_table([{**r, "why": why_ended(r)} for r in rows], ENDED_COLUMNS, empty="(the queue is empty)")
 
 
 @app.command("approve")
