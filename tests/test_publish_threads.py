@@ -64,6 +64,22 @@ def _strand(engine: Engine, post_id: int, error: str) -> None:
 
 
 class TestPublisherFailure:
+    def test_a_failed_post_no_longer_says_it_was_deferred(self, engine: Engine, clock: ManualClock) -> None:
+        """A post deferred by the quota that X then refuses ends failed with only the refusal, not the old deferral."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        (one,) = _thread(engine, clock, "a single post")
+        with session_scope(engine) as session:
+            post = session.get(Post, one)
+            assert post is not None
+            post.deferred_reason = "daily post cap reached"
+            session.add(post)
+        x.fail_next("create_tweet", BadRequest("400 text refused", status=400, endpoint=tiers.POST_TWEET))
+        assert _publisher(engine, x, clock).run_once().failed == [one]
+        with Session(engine) as session:
+            post = session.get(Post, one)
+            assert post is not None
+            assert (post.state, post.last_error, post.deferred_reason) == ("failed", REFUSED, None)
+
     def test_a_refused_first_part_cancels_every_later_part(self, engine: Engine, clock: ManualClock) -> None:
         """X refuses part 1 for good: nothing is sent, parts 2 and 3 are cancelled saying why, one audit row each."""
         x = FakeXClient(brand_id=BRAND, clock=clock)

@@ -385,6 +385,8 @@ class Publisher:
         post.lease_until = None
         post.last_error = error
         post.held_reason = held_reason
+        if state is PostState.FAILED:
+            post.deferred_reason = None  # a quota deferral before it no longer says anything about it
         post.updated_at = now
         session.add(post)
 
