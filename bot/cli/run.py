@@ -50,7 +50,7 @@ def run_cmd(
     if sandbox:
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
                                           seed=seed, port=sandbox_port)
-    app = App(settings, clock=clock, brand_rules=brand_rules)
+    app = App(settings, clock=clock, wall_clock=SystemClock(), brand_rules=brand_rules)
     app.migrate()
     runner = BotRunner(app)
     if sandbox and demo:
