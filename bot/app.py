@@ -61,6 +61,7 @@ class App:
         settings: Settings,
         *,
         clock: Clock | None = None,
+        wall_clock: Clock | None = None,
         x_client: XClient | None = None,
         worker_id: str | None = None,
         brand_rules: RuleSet | None = None,
@@ -69,6 +70,10 @@ class App:
         #: The brand's rules, read once per process (None: no DETECTOR_RULES_FILE).
         self.brand_rules = brand_rules if brand_rules is not None else read_brand_rules(settings)
         self.clock: Clock = clock or SystemClock()
+        #: The outside world's time, against which timestamps other systems send are checked (a signed
+        #: webhook's): `clock` itself unless that one is simulated (`brandbot run --sandbox --speed`, or a
+        #: sandbox run resumed after the simulated times an earlier one stored).
+        self.wall_clock: Clock = wall_clock or self.clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._x_client = x_client
         self._detector_lock = threading.Lock()

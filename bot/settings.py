@@ -34,6 +34,12 @@ MISSING_CREDENTIALS = (
     "(X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or "
     "X_OAUTH2_USER_TOKEN; or run `brandbot run --sandbox`"
 )
+#: The same for any other X_API_BASE_URL (an emulator, `brandbot sandbox serve`): the X client needs keys there too.
+MISSING_OTHER_API_CREDENTIALS = (
+    "X credentials: X_API_BASE_URL {url} needs OAuth 1.0a keys (X_CONSUMER_KEY, X_CONSUMER_SECRET, "
+    "X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or X_OAUTH2_USER_TOKEN too (`brandbot sandbox serve` accepts any "
+    "four OAuth 1.0a keys); or run `brandbot run --sandbox`"
+)
 LOG_FORMATS = ("json", "console", "auto")
 
 
@@ -124,8 +130,15 @@ class Settings:
         return is_real_api(self.x_api_base_url)
 
     def missing_x_credentials(self) -> str | None:
-        """Why this deployment cannot call the X API (live, with no credentials), or None when it can."""
-        return _missing_credentials(self.x_api_base_url, self.credentials, sandbox=self.sandbox)
+        """Why this deployment cannot call the X API (no credentials at all), or None when it can.
+
+        `load_settings` asks for credentials only when X_API_BASE_URL is the real API; the X client needs
+        them whatever the URL (a `--sandbox` run brings the sandbox's own).
+        """
+        live = _missing_credentials(self.x_api_base_url, self.credentials, sandbox=self.sandbox)
+        if live is None and self.credentials.kind == "none" and not self.sandbox:
+            return MISSING_OTHER_API_CREDENTIALS.format(url=self.x_api_base_url)
+        return live
 
     def secrets(self) -> list[str]:
         """Every secret value held, so the logger can redact them."""

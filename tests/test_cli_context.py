@@ -44,6 +44,17 @@ def test_run_without_credentials_says_what_is_missing(live_env: dict[str, str]) 
     assert "brandbot run --sandbox" in result.output
 
 
+def test_run_against_another_api_without_credentials_is_a_configuration_error(live_env: dict[str, str]) -> None:
+    """Pointed at an emulator (`brandbot sandbox serve`) with no keys, `brandbot run` stops with exit 2 naming
+    the variables to set, not a traceback from the X client."""
+    env = {**live_env, "X_API_BASE_URL": "http://127.0.0.1:9"}
+    result = CliRunner().invoke(app, ["run", "--no-web", "--duration", "1"], env=env)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert ("X credentials: X_API_BASE_URL http://127.0.0.1:9 needs OAuth 1.0a keys (X_CONSUMER_KEY, "
+            "X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET) or X_OAUTH2_USER_TOKEN too") in result.output
+
+
 def test_the_x_client_refuses_to_start_without_credentials(live_env: dict[str, str]) -> None:
     """A command that did reach for the X client gets a ConfigError, not an unauthenticated client."""
     settings = load_settings(live_env, env_file=None, require_x_credentials=False)

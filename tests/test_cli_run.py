@@ -1,18 +1,25 @@
-"""`brandbot run`: restarting a sped-up sandbox run on the same database keeps listening."""
+"""`brandbot run`: restarting a sped-up sandbox run on the same database keeps listening, and takes signed webhooks."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot.cli.run import _clock
 from bot.clock import AcceleratedClock, SystemClock
+from bot.feed.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from bot.store.db import upgrade
+from tests.reliability.conftest import free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -63,3 +70,40 @@ class TestClock:
         assert isinstance(clock, AcceleratedClock)
         assert clock.now().year == 2999
         assert isinstance(_clock(url, speed=1, sandbox=False), SystemClock)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_a_sandbox_run_ahead_of_the_wall_clock_takes_a_webhook_signed_with_the_real_time(tmp_path: Path) -> None:
+    """After a sped-up run stored simulated times hours ahead, the next `brandbot run --sandbox` starts its clock
+    after them; a webhook signed as the README shows (`date +%s`) must still be fresh, not `stale_timestamp`."""
+    db = tmp_path / "bot.db"
+    upgrade(f"sqlite:///{db}")
+    ahead = (datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO cursors (name, last_poll_at) VALUES ('mentions', ?)", (ahead,))
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "LOG_LEVEL": "WARNING", "WEB_PORT": str(port),
+           "WEBHOOK_SECRET": "readme-secret", "TEMPLATE_DIR": str(REPO / "templates")}
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--sandbox", "--no-demo", "--scenario", "quiet", "--duration", "120"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), timeout=60, what="the dashboard")
+        body = json.dumps({"id": "img-42", "type": "camera.image", "occurred_at": "2026-05-25T23:53:44Z",
+                           "data": {"camera": "robotic arm", "subject": "the ground around my feet"}}).encode()
+        ts = int(time.time())
+        response = requests.post(f"http://127.0.0.1:{port}/events", data=body, timeout=10,
+                                 headers={TIMESTAMP_HEADER: str(ts), SIGNATURE_HEADER: sign("readme-secret", ts, body)})
+    finally:
+        bot.send_signal(signal.SIGINT)
+        code = bot.wait(30)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "queued"
+    assert code == 0

@@ -209,6 +209,20 @@ class TestEndpoint:
         assert response.json() == {"error": "stale_timestamp",
                                    "reason": "X-Brandbot-Timestamp is 301 s old; at most 300 s is allowed"}
 
+    def test_freshness_is_judged_by_the_wall_clock_not_a_simulated_one(self, database_url: str) -> None:
+        """On a sped-up (simulated) clock hours ahead, a request signed with the real time is still fresh."""
+        base = Settings(database_url=database_url, webhook_secret=SECRET, template_dir=TEMPLATES,
+                        persona="mars-phoenix", x_api_base_url="http://127.0.0.1:9")
+        app = App(base, clock=ManualClock(NOW + timedelta(hours=5)), wall_clock=ManualClock(NOW))
+        web = FastAPI()
+        web.include_router(webhook_router(app))
+        body = _event()
+        fresh = TestClient(web).post("/events", content=body, headers=_headers(body, ts=TS))
+        stale = TestClient(web).post("/events", content=body, headers=_headers(body, ts=TS - 301))
+        app.engine.dispose()
+        assert (fresh.status_code, fresh.json()["status"]) == (202, "queued")
+        assert (stale.status_code, stale.json()["error"]) == (401, "stale_timestamp")
+
     def test_no_secret_configured_is_503(self, database_url: str) -> None:
         """With WEBHOOK_SECRET unset the endpoint refuses everything, signed or not."""
         app = _client_app(database_url, webhook_secret="")

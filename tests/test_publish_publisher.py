@@ -17,6 +17,7 @@ from bot.domain import PostKind, PostState
 from bot.errors import BadRequest, NotOnTier, RateLimited, TransientError, Unauthorized, UsageCapExceeded
 from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
+from bot.publish.reconcile import POSTED_COUNTER
 from bot.sandbox import BRAND_USER_ID, SandboxConfig, SandboxServer
 from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
 from bot.store.coordination import X_429_COUNTER, counter_value
@@ -174,6 +175,23 @@ def test_a_crash_after_the_call_is_reconciled_not_reposted(engine: Engine, clock
         assert post is not None
         assert post.state == PostState.POSTED
         assert post.tweet_id == x.posted[0].id
+
+
+def test_each_post_that_goes_out_is_counted_once_for_the_metrics(engine: Engine, clock: ManualClock) -> None:
+    """`posts.published` (brandbot_posts_published_total) counts posts sent directly and posts found out after a
+    crash, once each; a post X refused is not counted."""
+    x = FakeXClient(brand_id=BRAND, clock=clock)
+    x.add_tweet("brandbot", "already said")
+    _queue(engine, clock, "one", "two", "already said")
+    _publisher(engine, x, clock).run_once()
+    [pid] = _queue(engine, clock, "in flight")
+    assert _publisher(engine, x, clock, worker="dead")._claim_next() is not None
+    x.create_tweet("in flight")
+    clock.advance(300)
+    assert _publisher(engine, x, clock, worker="w2").run_once().reconciled == [pid]
+    _publisher(engine, x, clock, worker="w2").run_once()
+    with Session(engine) as session:
+        assert counter_value(session, POSTED_COUNTER) == 3
 
 
 def test_a_crash_before_the_call_requeues_and_posts_once(engine: Engine, clock: ManualClock) -> None:

@@ -16,6 +16,7 @@ import typer
 
 from bot.cli.context import EXIT_USAGE, brand_rules_or_exit, settings_or_exit
 from bot.clock import AcceleratedClock, Clock, SystemClock
+from bot.errors import ConfigError
 
 log = structlog.get_logger()
 
@@ -50,7 +51,7 @@ def run_cmd(
     if sandbox:
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
                                           seed=seed, port=sandbox_port)
-    app = App(settings, clock=clock, brand_rules=brand_rules)
+    app = App(settings, clock=clock, wall_clock=SystemClock(), brand_rules=brand_rules)
     app.migrate()
     runner = BotRunner(app)
     if sandbox and demo:
@@ -76,6 +77,9 @@ def run_cmd(
         while not stop.wait(0.2):
             if deadline is not None and time.monotonic() >= deadline:
                 break
+    except ConfigError as exc:  # the X client refused to start (no credentials for X_API_BASE_URL)
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     finally:
         started = time.monotonic()
         runner.stop(timeout=7.0)

@@ -75,8 +75,6 @@ BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 900.0
 #: While the API answers 401, the queue is retried this often (credentials may come back).
 UNAUTHORIZED_RETRY = timedelta(minutes=1)
-#: Counter names shared with readiness and metrics.
-POSTED_COUNTER = "posts.published"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.credentials_health import mark_authorized
 from bot.domain import PostState
 from bot.errors import XApiError
-from bot.store.coordination import dead_local_owner
+from bot.store.coordination import dead_local_owner, increment
 from bot.store.db import session_scope
 from bot.store.models import Post, PostAttempt
 from bot.triage.replies import reply_posted
@@ -35,6 +35,8 @@ log = structlog.get_logger()
 RECONCILE_SKEW = timedelta(minutes=5)
 #: How far back reconciling reads the account's timeline at most (pages of 100 posts).
 RECONCILE_MAX_PAGES = 10
+#: Shared counter of posts that went out (`brandbot_posts_published_total`), moved with the post's own row.
+POSTED_COUNTER = "posts.published"
 
 
 @dataclass
@@ -77,7 +79,10 @@ def find_own_tweet(session: Session, post: Post, tweets: list[XTweet], since: da
 
 
 def mark_posted(session: Session, post: Post, tweet_id: str, now: datetime) -> None:
-    """The post is out as `tweet_id` (the publisher's call returned it, or reconciling found it); the caller commits."""
+    """The post is out as `tweet_id` (the publisher's call returned it, or reconciling found it); the caller commits.
+
+    Counted in `POSTED_COUNTER` in the same transaction, so each post is counted once whichever way it is settled.
+    """
     post.state = PostState.POSTED.value
     post.tweet_id = tweet_id
     post.posted_at = now
@@ -87,6 +92,7 @@ def mark_posted(session: Session, post: Post, tweet_id: str, now: datetime) -> N
     post.last_error = None
     post.updated_at = now
     session.add(post)
+    increment(session, POSTED_COUNTER)
     mark_authorized(session, now=now, detail="posting works again")
     reply_posted(session, post=post, now=now)
 

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from bot.crisis import crisis_state
 from bot.domain import FollowStatus, PostState, Severity
+from bot.publish.reconcile import POSTED_COUNTER
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.models import Cursor, DeadLetter, FollowDecision, Post, TriageItem
 from bot.triage.sla import OPEN_STATUSES, breached_items
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 
-PUBLISHED_COUNTER = "posts.published"
 
 
 def _grouped(session: Session, column: object, where: object | None = None) -> dict[str, int]:
@@ -74,7 +74,7 @@ class BrandbotCollector:
                                .where(col(DeadLetter.status) == "open")).one())
             mentions = counter_value(db, "mentions_seen")
             complaints = counter_value(db, "complaints")
-            published = counter_value(db, PUBLISHED_COUNTER)
+            published = counter_value(db, POSTED_COUNTER)
             unauthorized = counter_value(db, UNAUTHORIZED_COUNTER)
             shared_429 = counter_value(db, X_429_COUNTER)
             cursors = [(c.name, c.last_success_at) for c in db.exec(select(Cursor))]

@@ -16,7 +16,8 @@ letters is committed, so a 2xx means the event is stored):
       (`brandbot events dead-letters`). NDJSON: at least one line was; every line's result
       is listed and the good lines are stored
 400   empty body (nothing to store)
-401   missing or wrong signature, or a timestamp more than `WEBHOOK_MAX_SKEW_SECONDS` away
+401   missing or wrong signature, or a timestamp more than `WEBHOOK_MAX_SKEW_SECONDS` away from
+      `App.wall_clock` (the sender's clock is the real one, even when the bot's is simulated)
       (`"error": "missing_signature" | "bad_signature" | "bad_timestamp" | "stale_timestamp"`).
       401 rather than 408 for a stale timestamp: the request was refused for its credentials,
       and clients retry 408s, which would only be refused again
@@ -123,7 +124,7 @@ def webhook_router(app: App) -> APIRouter:
         if body is None:
             return _error(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
         try:
-            verify(secret, request.headers, body, app.clock.now(), app.settings.webhook_max_skew_seconds)
+            verify(secret, request.headers, body, app.wall_clock.now(), app.settings.webhook_max_skew_seconds)
         except SignatureError as exc:
             log.warning("webhook.refused", code=exc.code, reason=exc.reason, client=getattr(request.client, "host", ""))
             return _error(401, exc.code, exc.reason)
