@@ -2,7 +2,9 @@
 
 Failed sign-ins, and wrong current passwords when changing one's own, are audit rows (`login.failed`,
 actor = the username tried, target = `ip <address>`), so every web process sharing the database
-counts the same attempts. Functions take a session and do not commit (the caller's unit of work).
+counts the same attempts. The sign-in functions (`Authenticator`, the throttle) are given real time
+(`App.wall_clock`), so their rows and the 15-minute window are real minutes even when the bot's own clock
+is simulated. Functions take a session and do not commit (the caller's unit of work).
 """
 
 from __future__ import annotations
