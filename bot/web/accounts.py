@@ -206,12 +206,12 @@ def set_password(
     session: Session, *, username: str, password: str, actor: str, now: datetime,
     hasher: PasswordHasher | None = None,
 ) -> StaffUser:
-    """Give an account a new password (`ValidationError` for a weak one; `UserNotFoundError`).
+    """Give an account a new password (`UserNotFoundError` first, then `ValidationError` for a weak one).
 
     The stored hash changes, so every session signed with the old one ends at its next request.
     """
-    validate_password(password)
     user = existing_user(session, username)
+    validate_password(password)
     user.password_hash = (hasher or PasswordHasher()).hash(password)
     session.add(user)
     audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{user.username}")
