@@ -40,9 +40,10 @@ ENV DATABASE_URL=sqlite:////data/brandbot.db \
 USER brandbot
 EXPOSE 8080
 
-# No curl in the slim image: ask /healthz with the standard library (non-2xx or no answer = unhealthy).
+# No curl in the slim image: ask /healthz with the standard library (non-2xx or no answer = unhealthy), on the
+# container's WEB_PORT (empty or unset: 8080, as bot/settings.py reads it).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('WEB_PORT', '').strip() or '8080'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
 
 # `brandbot run` drains in-flight work and exits on SIGTERM (docker stop).
 STOPSIGNAL SIGTERM

@@ -71,8 +71,9 @@ class App:
         self.brand_rules = brand_rules if brand_rules is not None else read_brand_rules(settings)
         self.clock: Clock = clock or SystemClock()
         #: The outside world's time, against which timestamps other systems send are checked (a signed
-        #: webhook's): `clock` itself unless that one is simulated (`brandbot run --sandbox --speed`, or a
-        #: sandbox run resumed after the simulated times an earlier one stored).
+        #: webhook's) and real people's time is measured (dashboard sign-in sessions, the sign-in throttle):
+        #: `clock` itself unless that one is simulated (`brandbot run --sandbox --speed`, or a sandbox run
+        #: resumed after the simulated times an earlier one stored).
         self.wall_clock: Clock = wall_clock or self.clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self._x_client = x_client

@@ -6,6 +6,7 @@ Built once in the entry point (`load_settings`) and passed down; nothing reads
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -104,7 +105,7 @@ class Settings:
     rss_poll_seconds: int = 300
     inbox_dir: Path | None = None
     approval_required: tuple[str, ...] = ()  # event types or sources whose posts need approval
-    follow_daily_cap: int = 400
+    follow_daily_cap: int = 400  # 0 is allowed: decisions are still made, and wait (held at the cap) for a person
     follow_enabled: bool = True
     follow_blocklist: tuple[str, ...] = ()
     alert_webhook_url: str = ""
@@ -181,12 +182,22 @@ def _int(name: str, value: str, problems: list[str], *, lo: int, hi: int) -> int
     return n
 
 
-def _float(name: str, value: str, problems: list[str]) -> float:
+def _float(name: str, value: str, problems: list[str], *, at_least: float | None = None, positive: bool = False,
+           meaning: str = "") -> float:
+    """A finite number, at least `at_least` (if given) and above zero if `positive`; else a problem (`meaning` says
+    what the number is, so the message explains the bound)."""
     try:
-        return float(value)
+        n = float(value)
     except ValueError:
         problems.append(f"{name}: expected a number, got {value!r}")
         return 0.0
+    if not math.isfinite(n):  # float() takes nan and inf: nothing would ever (or always) pass a check against them
+        problems.append(f"{name}: expected a finite number, got {value!r}")
+    elif at_least is not None and n < at_least:
+        problems.append(f"{name}: {n:g} is below {at_least:g} ({meaning})")
+    elif positive and n <= 0:
+        problems.append(f"{name}: {n:g} is not a positive number ({meaning})")
+    return n
 
 
 def _clock_time(name: str, value: str, problems: list[str]) -> str:
@@ -355,7 +366,9 @@ def load_settings(
         crisis_min_complaints=_int(
             "CRISIS_MIN_COMPLAINTS", get("CRISIS_MIN_COMPLAINTS", "20"), problems, lo=1, hi=100000
         ),
-        crisis_ratio=_float("CRISIS_RATIO", get("CRISIS_RATIO", "4.0"), problems),
+        crisis_ratio=_float("CRISIS_RATIO", get("CRISIS_RATIO", "4.0"), problems, at_least=1,
+                            meaning="the multiple of the usual complaint rate that is a spike; below 1, a "
+                                    "quieter window than usual would be one"),
         retrain_min_new_labels=_int(
             "RETRAIN_MIN_NEW_LABELS", get("RETRAIN_MIN_NEW_LABELS", "50"), problems, lo=1, hi=1000000
         ),
@@ -363,12 +376,11 @@ def load_settings(
         publish_lease_seconds=_int(
             "PUBLISH_LEASE_SECONDS", get("PUBLISH_LEASE_SECONDS", "120"), problems, lo=15, hi=3600
         ),
-        payg_daily_budget=_float("PAYG_DAILY_BUDGET", get("PAYG_DAILY_BUDGET", "20"), problems),
+        payg_daily_budget=_float("PAYG_DAILY_BUDGET", get("PAYG_DAILY_BUDGET", "20"), problems, positive=True,
+                                 meaning="US dollars a day that polling may cost"),
         anecdote_time=_clock_time("ANECDOTE_TIME", get("ANECDOTE_TIME", "09:00"), problems),
         sandbox=sandbox,
     )
-    if settings.payg_daily_budget <= 0 and not any(p.startswith("PAYG_DAILY_BUDGET") for p in problems):
-        problems.append("PAYG_DAILY_BUDGET: must be a positive number of US dollars")
     if problems:
         raise ConfigError(problems)
     return settings

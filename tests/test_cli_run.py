@@ -107,3 +107,21 @@ def test_a_sandbox_run_ahead_of_the_wall_clock_takes_a_webhook_signed_with_the_r
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "queued"
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "extra"),
+    [(["--sandbox"], {}), ([], {"X_OAUTH2_USER_TOKEN": "token-never-used"})],
+    ids=["sandbox", "live"],
+)
+def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path, args: list[str], extra: dict[str, str]) -> None:
+    """As every one-shot command: `error: database unreachable: ...` and exit 1, no SQLAlchemy traceback."""
+    env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x", "LOG_LEVEL": "INFO",
+           "TEMPLATE_DIR": str(REPO / "templates"), "PYTHONPATH": str(REPO), **extra}
+    done = subprocess.run([sys.executable, "-m", "bot", "run", "--no-web", "--duration", "5", *args],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        'error: database unreachable: connection failed: connection to server at "127.0.0.1", port 1 failed: '
+        "Connection refused (check DATABASE_URL)\n"
+    )

@@ -1,17 +1,26 @@
-"""Dockerfile, .dockerignore and docker-compose.yml keep their invariants (checked as text, no Docker needed)."""
+"""Dockerfile, .dockerignore and docker-compose.yml keep their invariants (checked as text, no Docker needed; the
+health check's command is run as Docker would, against a dashboard on loopback)."""
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from bot.app import App
 from bot.cli.main import app
+from bot.clock import ManualClock
 from bot.settings import load_settings
+from bot.web.app import create_web_app
+from tests.reliability.conftest import free_port
+from tests.web.conftest import make_settings, serve
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "Dockerfile"
@@ -44,6 +53,13 @@ def first(keyword: str, *, containing: str = "") -> int:
         if kw == keyword and containing in args:
             return i
     raise AssertionError(f"no {keyword} {containing!r} in the Dockerfile")
+
+
+def healthcheck_command() -> list[str]:
+    """The HEALTHCHECK's CMD, in exec form (a JSON array)."""
+    _options, _, command = only("HEALTHCHECK").partition(" CMD ")
+    parsed: list[str] = json.loads(command)
+    return parsed
 
 
 def only(keyword: str) -> str:
@@ -134,18 +150,19 @@ class TestImage:
                     assert not ignored(source), f"COPY {source}: excluded by .dockerignore"
 
     def test_healthcheck_uses_python_urllib_on_healthz(self) -> None:
-        """The health check asks /healthz on the exposed port with the standard library (no curl in slim)."""
+        """The health check asks /healthz on WEB_PORT with the standard library (no curl in slim)."""
         check = only("HEALTHCHECK")
-        options, _, command = check.partition(" CMD ")
-        assert json.loads(command)[:2] == ["python", "-c"]  # exec form: no shell needed
+        options, _, _command = check.partition(" CMD ")
+        assert healthcheck_command()[:2] == ["python", "-c"]  # exec form: no shell needed
         assert "--interval=" in options
         assert "urllib.request" in check
-        assert "http://127.0.0.1:8080/healthz" in check
+        assert "http://127.0.0.1:{port}/healthz" in check
+        assert "os.environ.get('WEB_PORT', '').strip() or '8080'" in check  # unset or empty: the default, as settings
         assert "curl" not in check
         assert "wget" not in check
 
     def test_port_agrees_everywhere(self) -> None:
-        """EXPOSE, WEB_PORT and the health check all use 8080, and the server listens on every interface."""
+        """EXPOSE and WEB_PORT say 8080 (the health check follows WEB_PORT); the server listens on every interface."""
         assert only("EXPOSE") == "8080"
         assert (env_vars()["WEB_PORT"], env_vars()["WEB_HOST"]) == ("8080", "0.0.0.0")  # noqa: S104 - in a container
 
@@ -179,6 +196,29 @@ class TestImage:
         """The image's default command (`run`) is a registered CLI command."""
         names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
         assert "run" in names
+
+
+class TestHealthcheckRuns:
+    """The HEALTHCHECK's command, run as Docker runs it (python -c, the container's environment) against a dashboard."""
+
+    def _run(self, web_port: str) -> int:
+        program, flag, code = healthcheck_command()
+        assert (program, flag) == ("python", "-c")
+        done = subprocess.run([sys.executable, flag, code], env={**os.environ, "WEB_PORT": web_port},
+                              capture_output=True, text=True, timeout=30, check=False)
+        return done.returncode
+
+    def test_healthy_when_the_dashboard_answers_on_a_port_other_than_8080(self, sqlite_url: str,
+                                                                           clock: ManualClock) -> None:
+        """WEB_PORT changed in the container: the check follows it instead of asking 8080."""
+        with serve(create_web_app(App(make_settings(sqlite_url), clock=clock))) as base_url:
+            port = base_url.rsplit(":", 1)[1]
+            assert port != "8080"
+            assert self._run(port) == 0
+
+    def test_unhealthy_when_nothing_answers_on_web_port(self) -> None:
+        """No dashboard on WEB_PORT: exit 1 (unhealthy), not a pass."""
+        assert self._run(str(free_port())) == 1
 
 
 class TestDockerignore:

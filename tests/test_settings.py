@@ -184,6 +184,25 @@ class TestProblems:
             ({"CRISIS_WINDOW_MINUTES": "0"}, "CRISIS_WINDOW_MINUTES: 0 is outside 1..1440"),
             ({"CRISIS_MIN_COMPLAINTS": "x"}, "CRISIS_MIN_COMPLAINTS: expected an integer, got 'x'"),
             ({"CRISIS_RATIO": "four"}, "CRISIS_RATIO: expected a number, got 'four'"),
+            *(
+                ({"CRISIS_RATIO": ratio}, f"CRISIS_RATIO: {ratio} is below 1 (the multiple of the usual complaint "
+                                          "rate that is a spike; below 1, a quieter window than usual would be one)")
+                for ratio in ("0", "-2", "0.5")
+            ),
+            ({"CRISIS_RATIO": "nan"}, "CRISIS_RATIO: expected a finite number, got 'nan'"),
+            ({"CRISIS_RATIO": "inf"}, "CRISIS_RATIO: expected a finite number, got 'inf'"),
+            ({"PAYG_DAILY_BUDGET": "0"},
+             "PAYG_DAILY_BUDGET: 0 is not a positive number (US dollars a day that polling may cost)"),
+            ({"PAYG_DAILY_BUDGET": "-5"},
+             "PAYG_DAILY_BUDGET: -5 is not a positive number (US dollars a day that polling may cost)"),
+            ({"PAYG_DAILY_BUDGET": "NaN"}, "PAYG_DAILY_BUDGET: expected a finite number, got 'NaN'"),
+            ({"PAYG_DAILY_BUDGET": "infinity"}, "PAYG_DAILY_BUDGET: expected a finite number, got 'infinity'"),
+            ({"CRISIS_MIN_COMPLAINTS": "0"}, "CRISIS_MIN_COMPLAINTS: 0 is outside 1..100000"),
+            ({"CRISIS_WINDOW_MINUTES": "-30"}, "CRISIS_WINDOW_MINUTES: -30 is outside 1..1440"),
+            ({"FOLLOW_DAILY_CAP": "-1"}, "FOLLOW_DAILY_CAP: -1 is outside 0..400"),
+            ({"PUBLISH_LEASE_SECONDS": "0"}, "PUBLISH_LEASE_SECONDS: 0 is outside 15..3600"),
+            ({"RSS_POLL_SECONDS": "-300"}, "RSS_POLL_SECONDS: -300 is outside 10..86400"),
+            ({"WEBHOOK_MAX_SKEW_SECONDS": "-1"}, "WEBHOOK_MAX_SKEW_SECONDS: -1 is outside 1..86400"),
             ({"RETRAIN_MIN_NEW_LABELS": "0"}, "RETRAIN_MIN_NEW_LABELS: 0 is outside 1..1000000"),
             ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE: unknown time zone 'Mars/Olympus' (e.g. Europe/Paris)"),
         ],
@@ -191,6 +210,19 @@ class TestProblems:
     def test_single_problem(self, env: dict[str, str], problem: str) -> None:
         """Each check names the variable, what was expected and the value it got."""
         assert problems_of(env, sandbox=True) == [problem]
+
+    def test_out_of_range_numbers_are_reported_together(self) -> None:
+        """Several numbers out of range are one ConfigError listing each, in the order they are read."""
+        problems = problems_of({"FOLLOW_DAILY_CAP": "-1", "CRISIS_RATIO": "0", "PAYG_DAILY_BUDGET": "-1"}, sandbox=True)
+        assert [p.split(":")[0] for p in problems] == ["FOLLOW_DAILY_CAP", "CRISIS_RATIO", "PAYG_DAILY_BUDGET"]
+
+    def test_the_lowest_meaningful_values_are_accepted(self) -> None:
+        """CRISIS_RATIO=1 (any window at the usual rate), FOLLOW_DAILY_CAP=0 (decide, follow nobody), a cent a day."""
+        s = load({"CRISIS_RATIO": "1", "FOLLOW_DAILY_CAP": "0", "PAYG_DAILY_BUDGET": "0.01",
+                  "CRISIS_MIN_COMPLAINTS": "1", "CRISIS_WINDOW_MINUTES": "1", "RETRAIN_MIN_NEW_LABELS": "1"},
+                 sandbox=True)
+        assert (s.crisis_ratio, s.follow_daily_cap, s.payg_daily_budget) == (1.0, 0, 0.01)
+        assert (s.crisis_min_complaints, s.crisis_window_minutes, s.retrain_min_new_labels) == (1, 1, 1)
 
     def test_file_feeds_are_accepted(self) -> None:
         """Local `file:` feeds are valid (handy for tests and demos)."""

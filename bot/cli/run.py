@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 import structlog
 import typer
+from sqlalchemy.exc import OperationalError
 
-from bot.cli.context import EXIT_USAGE, brand_rules_or_exit, settings_or_exit
+from bot.cli.context import EXIT_USAGE, brand_rules_or_exit, database_unreachable, settings_or_exit
 from bot.clock import AcceleratedClock, Clock, SystemClock
 from bot.errors import ConfigError
 
@@ -52,7 +53,12 @@ def run_cmd(
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
                                           seed=seed, port=sandbox_port)
     app = App(settings, clock=clock, wall_clock=SystemClock(), brand_rules=brand_rules)
-    app.migrate()
+    try:
+        app.migrate()
+    except OperationalError as exc:  # as every one-shot command: one line and exit 1, never a traceback
+        if server is not None:
+            server.stop()
+        database_unreachable(exc)
     runner = BotRunner(app)
     if sandbox and demo:
         _add_demo_job(runner)

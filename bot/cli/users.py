@@ -17,6 +17,7 @@ from bot.web.accounts import (
     add_user,
     disable_user,
     enable_user,
+    existing_user,
     list_users,
     set_password,
     set_role,
@@ -116,10 +117,12 @@ def passwd_cmd(
     name: str = typer.Argument(..., help="Username."),
     password_stdin: PasswordStdin = False,
 ) -> None:
-    """Set a new password for an account: its open sessions end (exit 3 if unknown)."""
+    """Set a new password for an account: its open sessions end (exit 3 if unknown, before any password is read)."""
     with users_handled():
-        password = _read_password(password_stdin)
         bot = make_app()
+        with bot.session() as session:
+            existing_user(session, name)  # an unknown name is exit 3 before anyone types (or pipes) a password
+        password = _read_password(password_stdin)
         with bot.session() as session:
             set_password(session, username=name, password=password, actor=CLI_ACTOR, now=bot.clock.now())
         typer.echo(f"password of {name} set")

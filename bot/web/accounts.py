@@ -2,7 +2,9 @@
 
 Failed sign-ins, and wrong current passwords when changing one's own, are audit rows (`login.failed`,
 actor = the username tried, target = `ip <address>`), so every web process sharing the database
-counts the same attempts. Functions take a session and do not commit (the caller's unit of work).
+counts the same attempts. The sign-in functions (`Authenticator`, the throttle) are given real time
+(`App.wall_clock`), so their rows and the 15-minute window are real minutes even when the bot's own clock
+is simulated. Functions take a session and do not commit (the caller's unit of work).
 """
 
 from __future__ import annotations
@@ -204,12 +206,12 @@ def set_password(
     session: Session, *, username: str, password: str, actor: str, now: datetime,
     hasher: PasswordHasher | None = None,
 ) -> StaffUser:
-    """Give an account a new password (`ValidationError` for a weak one; `UserNotFoundError`).
+    """Give an account a new password (`UserNotFoundError` first, then `ValidationError` for a weak one).
 
     The stored hash changes, so every session signed with the old one ends at its next request.
     """
-    validate_password(password)
     user = existing_user(session, username)
+    validate_password(password)
     user.password_hash = (hasher or PasswordHasher()).hash(password)
     session.add(user)
     audit(session, at=now, actor=actor, action="user.password_set", target=f"user:{user.username}")

@@ -116,7 +116,7 @@ def create_web_app(
 
     @web.middleware("http")
     async def sessions_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.web_session = ctx.codec.decode(request.cookies.get(COOKIE_NAME), now=ctx.now())
+        request.state.web_session = ctx.codec.decode(request.cookies.get(COOKIE_NAME), now=ctx.wall_now())
         response = await call_next(request)
         session = request.state.web_session
         if session is not None and session.dirty:

@@ -64,7 +64,13 @@ class WebContext:
     secure_cookies: bool
 
     def now(self) -> datetime:
+        """The bot's time: what staff actions, SLAs and schedules are measured in (simulated under `--speed`)."""
         return self.app.clock.now()
+
+    def wall_now(self) -> datetime:
+        """Real time (`App.wall_clock`): what sign-in sessions and the sign-in throttle are measured in, so a
+        sign-in lasts 12 real hours even when the bot's clock runs 60 times faster."""
+        return self.app.wall_clock.now()
 
     def local(self, value: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
         """`value` in the deployment's time zone (settings.timezone)."""
@@ -91,7 +97,7 @@ def web_session(request: Request) -> WebSession:
     """This request's session, created (anonymous) on first use."""
     session: WebSession | None = getattr(request.state, "web_session", None)
     if session is None:
-        session = WebSession.anonymous(get_ctx(request).now())
+        session = WebSession.anonymous(get_ctx(request).wall_now())
         request.state.web_session = session
     return session
 
@@ -121,16 +127,16 @@ def current_staff(request: Request) -> StaffMember:
         )
         role = user.role if user is not None else ""
     if not valid:
-        session.sign_out(ctx.now())
+        session.sign_out(ctx.wall_now())
         raise LoginRequired
     staff = StaffMember(session.username, Role(role))
     request.state.staff = staff
     return staff
 
 
-def stay_signed_in(request: Request, user: StaffUser, now: datetime) -> None:
+def stay_signed_in(request: Request, user: StaffUser) -> None:
     """After this person's own password changed: a new session signed with the new hash (others end)."""
-    web_session(request).sign_in(user.username, password_fingerprint(user.password_hash), now)
+    web_session(request).sign_in(user.username, password_fingerprint(user.password_hash), get_ctx(request).wall_now())
 
 
 def require(*roles: Role) -> Callable[[Request], StaffMember]:

@@ -43,7 +43,7 @@ class TestUsersCli:
             assert client.get("/audit", follow_redirects=False).status_code == 303
 
     def test_errors_have_the_documented_exit_codes(self, env: dict[str, str]) -> None:
-        """Taken name: 4; unknown user (disable, passwd): 3; bad role or short password: 2."""
+        """Taken name: 4; unknown user (disable; passwd, even with a short password): 3; bad role or password: 2."""
         ok = ["users", "add", "ann", "--role", "agent", "--password-stdin"]
         assert runner.invoke(app, ok, input="a long passphrase\n", env=env).exit_code == 0
         taken = runner.invoke(app, ok, input="a long passphrase\n", env=env)
@@ -52,6 +52,9 @@ class TestUsersCli:
         unknown = runner.invoke(app, ["users", "passwd", "bob", "--password-stdin"], input="a long passphrase\n",
                                 env=env)
         assert (unknown.exit_code, unknown.stderr) == (3, "error: no user 'bob'\n")
+        unknown_and_short = runner.invoke(app, ["users", "passwd", "bob", "--password-stdin"], input="short\n",
+                                          env=env)
+        assert (unknown_and_short.exit_code, unknown_and_short.stderr) == (3, "error: no user 'bob'\n")
         bad_role = runner.invoke(app, ["users", "add", "bob", "--role", "boss", "--password-stdin"],
                                  input="a long passphrase\n", env=env)
         assert bad_role.exit_code == 2

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlmodel import col, select
@@ -275,3 +279,68 @@ class TestHeaders:
             assert (headers["x-frame-options"], headers["x-content-type-options"]) == ("DENY", "nosniff")
         assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
         assert client.get("/login").headers["cache-control"] == "no-store"
+
+
+class TestRealTime:
+    """Sign-ins are real people's time: measured on `App.wall_clock`, never on the bot's simulated clock."""
+
+    @pytest.fixture
+    def wall(self) -> ManualClock:
+        return ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+
+    @pytest.fixture
+    def simulated(self, bot: App, wall: ManualClock) -> App:
+        """The bot's clock runs ahead on its own (as under `brandbot run --sandbox --speed 60`)."""
+        return App(bot.settings, clock=bot.clock, wall_clock=wall)
+
+    @pytest.fixture
+    def sped(self, simulated: App) -> Iterator[TestClient]:
+        with TestClient(create_web_app(simulated, password_hasher=CHEAP_HASHER)) as c:
+            yield c
+
+    def test_a_sign_in_lasts_twelve_real_hours_whatever_the_bot_clock_does(
+        self, simulated: App, sped: TestClient, clock: ManualClock, wall: ManualClock
+    ) -> None:
+        """Thirty simulated days do not end a session; twelve real hours and a second do."""
+        add_staff(simulated, "sam", "agent")
+        sign_in(sped, "sam")
+        clock.advance(30 * 86400)
+        assert sped.get("/triage", follow_redirects=False).status_code == 200
+        wall.advance(12 * 3600 - 1)
+        assert sped.get("/triage", follow_redirects=False).status_code == 200
+        wall.advance(2)
+        response = sped.get("/triage", follow_redirects=False)
+        assert (response.status_code, response.headers["location"]) == (303, "/login?next=/triage")
+
+    def test_the_throttle_window_is_fifteen_real_minutes(
+        self, simulated: App, sped: TestClient, clock: ManualClock, wall: ManualClock
+    ) -> None:
+        """A simulated day does not lift the throttle; fifteen real minutes do."""
+        add_staff(simulated, "sam", "agent")
+        token = csrf_token(sped)
+        for _ in range(LOGIN_MAX_FAILURES):
+            sped.post("/login", data={"username": "sam", "password": "wrong-password!", "csrf_token": token})
+        right = {"username": "sam", "password": PASSWORD, "csrf_token": token}
+        clock.advance(86400)
+        assert sped.post("/login", data=right).status_code == 429
+        wall.advance(15 * 60 + 1)
+        sign_in(sped, "sam")
+
+    @pytest.mark.parametrize(
+        ("path", "form"),
+        [
+            ("/account/password", {"current_password": PASSWORD, "new_password": "another long one",
+                                   "new_password_again": "another long one"}),
+            ("/users/root/password", {"password": "another long one"}),
+        ],
+    )
+    def test_changing_ones_own_password_keeps_the_session_with_a_bot_clock_far_ahead(
+        self, simulated: App, sped: TestClient, clock: ManualClock, path: str, form: dict[str, str]
+    ) -> None:
+        """The re-issued session is dated in real time too (on the bot clock, days ahead, it would not verify)."""
+        clock.advance(30 * 86400)
+        add_staff(simulated, "root", "admin")
+        sign_in(sped, "root")
+        response = sped.post(path, data={**form, "csrf_token": csrf_token(sped, "/users")}, follow_redirects=False)
+        assert response.status_code == 303
+        assert sped.get("/users", follow_redirects=False).status_code == 200

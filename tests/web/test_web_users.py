@@ -151,7 +151,8 @@ class TestUsersPage:
         before = _audit(bot, "user.")
         disabled = post_form(admin, "/users/nobody/disable", page="/users")
         password = post_form(admin, "/users/nobody/password", {"password": NEW_PASSWORD}, page="/users")
-        assert (_flashes(disabled), _flashes(password)) == ([("error", "no user 'nobody'")],) * 2
+        short = post_form(admin, "/users/nobody/password", {"password": "short"}, page="/users")
+        assert (_flashes(disabled), _flashes(password), _flashes(short)) == ([("error", "no user 'nobody'")],) * 3
         assert _audit(bot, "user.") == before
 
     def test_admin_cannot_disable_themselves(self, bot: App, admin: TestClient) -> None:

@@ -39,7 +39,7 @@ def routes(ctx: WebContext) -> APIRouter:
         if new_password != new_password_again:
             session.flash("error", "the two new passwords differ; nothing was changed")
             return back
-        now = ctx.now()
+        now = ctx.wall_now()  # the sign-in throttle counts real minutes (`WebContext.wall_now`)
         with ctx.app.session() as db:  # committed either way: a wrong current password is a row the throttle counts
             try:
                 user = ctx.authenticator.change_password(db, username=staff.username, current=current_password,
@@ -47,7 +47,7 @@ def routes(ctx: WebContext) -> APIRouter:
             except ACTION_ERRORS as exc:
                 session.flash("error", f"{exc}; nothing was changed")
                 return back
-            stay_signed_in(request, user, now)
+            stay_signed_in(request, user)
         session.flash("ok", "Password changed: your other sessions are signed out.")
         return back
 

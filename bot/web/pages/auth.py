@@ -56,7 +56,7 @@ def routes(ctx: WebContext) -> APIRouter:
             return render(request, "login.html", status=400, next=safe_next(next, ""),
                           error="enter your username and password", username=username)
         session = web_session(request)
-        now = get_ctx(request).now()
+        now = get_ctx(request).wall_now()  # sessions and the throttle count real time (`WebContext.wall_now`)
         failure: LoginFailed | LoginThrottled | None = None
         with ctx.app.session() as db:  # committed either way: failed attempts are rows the throttle counts
             try:
@@ -81,8 +81,8 @@ def routes(ctx: WebContext) -> APIRouter:
         session = web_session(request)
         if session.username is not None:
             with ctx.app.session() as db:
-                audit(db, at=ctx.now(), actor=session.username, action="logout")
-        session.sign_out(ctx.now())
+                audit(db, at=ctx.wall_now(), actor=session.username, action="logout")
+        session.sign_out(ctx.wall_now())
         return RedirectResponse("/login", status_code=303)
 
     return router

@@ -89,7 +89,7 @@ def routes(ctx: WebContext) -> APIRouter:
             user = set_password(db, username=username, password=password, actor=staff.username, now=now,
                                 hasher=ctx.authenticator.hasher)
             if user.username == staff.username:
-                stay_signed_in(request, user, now)
+                stay_signed_in(request, user)
             return user
 
         return act(request, back="/users", done=f"New password set for {username}: its other sessions are signed out.",
