@@ -23,7 +23,7 @@ from bot.crisis import CRISIS_HOLD, crisis_state, held_by_crisis
 from bot.domain import OPEN_POST_STATES, PostKind, PostState
 from bot.errors import BotError, ValidationError
 from bot.localtime import format_local
-from bot.publish.threads import cancel_part, part_label
+from bot.publish.threads import cancel_part, part_label, thread_parts
 from bot.render.thread import split_thread
 from bot.store.coordination import audit
 from bot.store.models import Post
@@ -178,13 +178,6 @@ def get_post(session: Session, post_id: int) -> Post:
     return post
 
 
-def _thread(session: Session, post: Post) -> list[Post]:
-    if post.thread_key is None:
-        return [post]
-    stmt = select(Post).where(Post.thread_key == post.thread_key).order_by(col(Post.thread_index))
-    return list(session.exec(stmt))
-
-
 def list_posts(
     session: Session,
     *,
@@ -216,7 +209,7 @@ def approve_post(session: Session, post_id: int, *, actor: str, now: datetime) -
         raise PostStateError(f"post {post_id} is {post.state}, not pending approval")
     crisis = crisis_state(session, now=now)
     hold = crisis.active and held_by_crisis(kind=post.kind, triage_item_id=post.triage_item_id)
-    parts = _thread(session, post)
+    parts = thread_parts(session, post)
     for part in parts:
         part.state = PostState.HELD.value if hold else PostState.SCHEDULED.value
         part.held_reason = f"{CRISIS_HOLD}: {crisis.reason}" if hold else None
@@ -254,7 +247,7 @@ def edit_post(
         changes.append("text")
     if scheduled_at is not None and scheduled_at != post.scheduled_at:
         check_not_past(scheduled_at, now=now, tz=tz)
-        for part in _thread(session, post):
+        for part in thread_parts(session, post):
             part.scheduled_at = scheduled_at
             part.updated_at = now
             session.add(part)
@@ -281,7 +274,7 @@ def cancel_post(session: Session, post_id: int, *, actor: str, now: datetime, re
         raise PostStateError(f"post {post_id} is {post.state}; only queued posts can be cancelled")
     why = f"cancelled by {actor}" + (f": {reason}" if reason else "")
     parts = [post]
-    for part in _thread(session, post):
+    for part in thread_parts(session, post):
         if part.id != post.id and part.state in OPEN_POST_STATES:
             side = "earlier" if part.thread_index > post.thread_index else "later"
             if cancel_part(session, part, actor=actor, now=now, reason=f"{side} {part_label(post)} {why}"):

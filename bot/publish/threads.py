@@ -43,6 +43,14 @@ def part_label(post: Post) -> str:
     return f"part {post.thread_index + 1}/{post.thread_size} (post {post.id})"
 
 
+def thread_parts(session: Session, post: Post) -> list[Post]:
+    """Every part of `post`'s thread in order (just `post` when it is a single post)."""
+    if post.thread_key is None:
+        return [post]
+    stmt = select(Post).where(Post.thread_key == post.thread_key).order_by(col(Post.thread_index))
+    return list(session.exec(stmt))
+
+
 def previous_part(session: Session, post: Post) -> Post | None:
     """The part `post` answers (None for a single post or a thread's first part)."""
     if post.thread_key is None or post.thread_index == 0:
