@@ -139,6 +139,14 @@ class TestRenderer:
         assert text.startswith("jo, nous voulons vous aider.")
         assert text.endswith("^AM")
 
+    def test_unknown_reply_names_the_known_ones(self) -> None:
+        """A reply template name that does not exist says which ones do."""
+        with pytest.raises(TemplateError) as info:
+            Renderer(TEMPLATES, "skyways-air").render_reply("nope", author="jo", tweet_text="x", agent="AM")
+        assert str(info.value) == (
+            "skyways-air/replies/nope.j2: no reply template 'nope' (this persona has: baggage, dm_us, sorry_delay)"
+        )
+
     def test_listing(self) -> None:
         """Event types and reply names list the default-locale templates."""
         renderer = Renderer(TEMPLATES, "skyways-air")

@@ -252,6 +252,10 @@ class Renderer:
         self, name: str, *, author: str, tweet_text: str, agent: str, locale: str | None = None, rotation: int = 0
     ) -> str:
         """Render canned reply `name` for `author` answering `tweet_text`, signed by `agent`."""
+        if name not in self.reply_names():
+            known = ", ".join(self.reply_names()) or "none"
+            raise TemplateError(f"no reply template {name!r} (this persona has: {known})",
+                                template=f"{self.persona_name}/replies/{name}{_SUFFIX}")
         template, _ = self.template_name(f"replies/{name}", locale)
         variants = self._loaded()[template]
         context: dict[str, object] = {
