@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.app import App
+from bot.cli.context import database_clock
 from bot.cli.main import app
+from bot.clock import AcceleratedClock, SystemClock
 from bot.errors import ConfigError
 from bot.settings import MISSING_CREDENTIALS, load_settings
+from bot.store.db import make_engine, session_scope, upgrade
+from bot.store.models import Author, Mention
+from bot.triage.routing import NewComplaint, open_triage_items
 
 REPO = Path(__file__).resolve().parent.parent
 X_VARS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "X_OAUTH2_USER_TOKEN",
@@ -77,3 +84,57 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(live_env: dict[str,
     result = CliRunner().invoke(app, command, env=env)
     assert result.exit_code == 1
     assert result.output.strip() == "error: database unreachable: unable to open database file (check DATABASE_URL)"
+
+
+def _ahead(url: str, db: Path, instant: str = "2999-01-01 00:00:00.000000") -> None:
+    """A database an accelerated sandbox run left ahead of the wall clock (its last poll at `instant`)."""
+    upgrade(url)
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO cursors (name, last_poll_at) VALUES ('mentions', ?)", (instant,))
+
+
+class TestDatabaseClock:
+    def test_the_wall_clock_without_history(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'b.db'}"
+        upgrade(url)
+        assert isinstance(database_clock(url), SystemClock)
+        fast = database_clock(url, speed=60)
+        assert isinstance(fast, AcceleratedClock)
+        assert fast.speed == 60
+
+    @pytest.mark.parametrize("speed", [1, 60])
+    def test_resumes_after_the_newest_time_in_the_database(self, tmp_path: Path, speed: float) -> None:
+        url = f"sqlite:///{tmp_path / 'b.db'}"
+        _ahead(url, tmp_path / "b.db")
+        clock = database_clock(url, speed=speed)
+        assert isinstance(clock, AcceleratedClock)
+        assert clock.now() >= datetime(2999, 1, 1, 0, 0, 1, tzinfo=UTC)
+
+    def test_an_unmigrated_or_unreachable_database_is_the_wall_clock(self, tmp_path: Path) -> None:
+        assert isinstance(database_clock(f"sqlite:///{tmp_path / 'empty.db'}"), SystemClock)
+
+
+def test_one_shot_commands_see_the_time_a_sped_up_run_left(live_env: dict[str, str], tmp_path: Path) -> None:
+    """After `run --sandbox --speed 60` wrote simulated times hours ahead, `triage list` measures SLAs in
+    that time (the item is breached), and a claim is recorded after the item was created, not before."""
+    db = Path(live_env["DATABASE_URL"].removeprefix("sqlite:///"))
+    sim_now = datetime.now(UTC) + timedelta(hours=5)
+    _ahead(live_env["DATABASE_URL"], db, sim_now.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    created = sim_now - timedelta(hours=2)  # simulated: two hours ago, its one-hour SLA long past
+    engine = make_engine(live_env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        session.add(Author(id="7", username="ada", first_seen_at=created, last_seen_at=created))
+        session.flush()
+        session.add(Mention(id="1", author_id="7", text="@brandbot lost my bag", created_at=created, seen_at=created))
+        session.flush()
+        item = open_triage_items(session, [NewComplaint("1", "7", "high", 0.9)], now=created)["1"]
+    engine.dispose()
+    listed = CliRunner().invoke(app, ["triage", "list", "--json"], env=live_env)
+    assert listed.exit_code == 0, listed.output
+    assert [row["breached"] for row in json.loads(listed.stdout)] == [True]
+    assert CliRunner().invoke(app, ["triage", "claim", str(item), "--as", "sam"], env=live_env).exit_code == 0
+    history = CliRunner().invoke(app, ["triage", "history", str(item), "--json"], env=live_env)
+    assert history.exit_code == 0, history.output
+    times = [row["at"] for row in json.loads(history.stdout)]
+    assert len(times) == 2
+    assert times == sorted(times)

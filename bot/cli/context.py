@@ -12,14 +12,18 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+import structlog
 import typer
 from sqlalchemy.exc import OperationalError
 
+from bot.clock import AcceleratedClock, Clock, SystemClock
 from bot.errors import BotError, ConfigError, ValidationError
 from bot.settings import Settings, load_settings
+
+log = structlog.get_logger()
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -62,6 +66,31 @@ def brand_rules_or_exit(settings: Settings) -> Any:
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def database_clock(database_url: str, *, speed: float = 1.0) -> Clock:
+    """The wall clock, or, when the database already holds later times, a clock that resumes after them.
+
+    A sandbox run on an accelerated clock (`brandbot run --sandbox --speed 60`) writes simulated
+    times ahead of the wall clock. A one-shot command on its database must see that time, or SLA
+    breaches, ages and lags come out wrong and its own rows (a claim, a label) land hours before the
+    run's; a later sandbox run must not start before it, or a fresh sandbox world would hand out
+    tweet ids below the stored cursors. In production the database is never ahead of the wall clock
+    (beyond the skew between hosts) and this is the wall clock.
+    """
+    from bot.store.db import latest_activity_at, make_engine
+
+    now = datetime.now(UTC)
+    engine = make_engine(database_url)
+    try:
+        latest = latest_activity_at(engine)
+    finally:
+        engine.dispose()
+    if latest is None or latest <= now:
+        return SystemClock() if speed == 1 else AcceleratedClock(speed, start=now)
+    start = latest + timedelta(seconds=1)
+    log.info("clock.resumed", start=start.isoformat(), ahead_seconds=round((start - now).total_seconds()))
+    return AcceleratedClock(speed, start=start)
+
+
 def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
     """Build the composition root for a one-shot command (logs to stderr; schema upgraded).
 
@@ -74,7 +103,7 @@ def make_app(settings: Settings | None = None, *, sandbox: bool = False) -> Any:
     settings = settings or settings_or_exit(sandbox=sandbox, require_x_credentials=False)
     brand_rules = brand_rules_or_exit(settings)
     configure_logging(log_format=settings.log_format, level="WARNING", secrets=settings.secrets(), stream=sys.stderr)
-    app = App(settings, brand_rules=brand_rules)
+    app = App(settings, clock=database_clock(settings.database_url), wall_clock=SystemClock(), brand_rules=brand_rules)
     try:
         app.migrate()
     except OperationalError as exc:

@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Annotated, Any
 
@@ -15,7 +14,13 @@ import structlog
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.cli.context import EXIT_USAGE, brand_rules_or_exit, database_unreachable, settings_or_exit
+from bot.cli.context import (
+    EXIT_USAGE,
+    brand_rules_or_exit,
+    database_clock,
+    database_unreachable,
+    settings_or_exit,
+)
 from bot.clock import AcceleratedClock, Clock, SystemClock
 from bot.errors import ConfigError
 
@@ -47,7 +52,8 @@ def run_cmd(
     if speed <= 0:
         typer.echo("--speed must be positive", err=True)
         raise typer.Exit(EXIT_USAGE)
-    clock = _clock(settings.database_url, speed=speed, sandbox=sandbox)
+    # On the sandbox the run resumes after the (simulated) times an earlier `--speed` run stored.
+    clock = database_clock(settings.database_url, speed=speed) if sandbox else _clock(speed)
     server = None
     if sandbox:
         server, settings = _start_sandbox(settings, clock, scenario=scenario, tier=tier or settings.x_tier,
@@ -96,27 +102,9 @@ def run_cmd(
         log.info("bot.exit", shutdown_seconds=round(time.monotonic() - started, 2))
 
 
-def _clock(database_url: str, *, speed: float, sandbox: bool) -> Clock:
-    """The run's clock: the wall clock, or one running `speed` times faster.
-
-    On the sandbox the clock never starts before the newest time already in the database: an earlier
-    `--speed` run wrote simulated times ahead of the wall clock, and a fresh sandbox world dated
-    before them would hand out tweet ids below the stored cursors, so its mentions would be skipped.
-    """
-    from bot.store.db import latest_activity_at, make_engine
-
-    now = datetime.now(UTC)
-    start = now
-    if sandbox:
-        engine = make_engine(database_url)
-        latest = latest_activity_at(engine)
-        engine.dispose()
-        if latest is not None and latest > now:
-            start = latest + timedelta(seconds=1)
-            log.info("clock.resumed", start=start.isoformat(), ahead_seconds=round((start - now).total_seconds()))
-    if speed == 1 and start == now:
-        return SystemClock()
-    return AcceleratedClock(speed, start=start)
+def _clock(speed: float) -> Clock:
+    """The wall clock, or one running `speed` times faster from now."""
+    return SystemClock() if speed == 1 else AcceleratedClock(speed)
 
 
 def _start_sandbox(settings: Any, clock: Any, *, scenario: str, tier: str, seed: int, port: int) -> tuple[Any, Any]:
