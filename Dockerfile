@@ -40,10 +40,12 @@ ENV DATABASE_URL=sqlite:////data/brandbot.db \
 USER brandbot
 EXPOSE 8080
 
-# No curl in the slim image: ask /healthz with the standard library (non-2xx or no answer = unhealthy), on the
-# container's WEB_PORT (empty or unset: 8080, as bot/settings.py reads it).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('WEB_PORT', '').strip() or '8080'; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
+# `brandbot health` asks /healthz where the running bot's web server really listens, as `brandbot run` recorded
+# it in the database once its socket was bound: WEB_PORT here cannot tell a `--web-port`, a WEB_PORT set only in a
+# .env file, or WEB_PORT=0 (a port the OS picks). Exit 0 healthy, 1 unhealthy with the reason (docker inspect shows
+# it). Each wait it makes is at most 3 s (the database, then /healthz), within --timeout.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
+    CMD ["brandbot", "health"]
 
 # `brandbot run` drains in-flight work and exits on SIGTERM (docker stop).
 STOPSIGNAL SIGTERM

@@ -28,14 +28,14 @@ class TestDbCommands:
         env = {**NO_KEYS, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
         result = runner.invoke(app, ["db", "upgrade"], env=env)
         assert result.exit_code == 0, result.output
-        assert result.stdout == "database at revision 0002\n"
+        assert result.stdout == "database at revision 0003\n"
         assert (tmp_path / "fresh.db").is_file()
 
     def test_current_runs_without_x_credentials(self, sqlite_url: str) -> None:
         """`db current` in live mode without keys prints the revision and exits 0."""
         result = runner.invoke(app, ["db", "current"], env={**NO_KEYS, "DATABASE_URL": sqlite_url})
         assert result.exit_code == 0, result.output
-        assert result.stdout == "0002\n"
+        assert result.stdout == "0003\n"
 
     def test_bad_database_url_is_exit_2(self) -> None:
         """An invalid DATABASE_URL is still a configuration error (exit 2), not a traceback."""

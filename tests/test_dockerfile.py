@@ -4,9 +4,12 @@ health check's command is run as Docker would, against a dashboard on loopback).
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import tomllib
@@ -15,10 +18,13 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.cli.health import health_cmd
 from bot.cli.main import app
 from bot.clock import ManualClock
 from bot.settings import load_settings
+from bot.store.db import make_engine, session_scope
 from bot.web.app import create_web_app
+from bot.web.listeners import record_listener
 from tests.reliability.conftest import free_port
 from tests.web.conftest import make_settings, serve
 
@@ -149,20 +155,27 @@ class TestImage:
                     assert (REPO / source).exists(), f"COPY {source}: missing"
                     assert not ignored(source), f"COPY {source}: excluded by .dockerignore"
 
-    def test_healthcheck_uses_python_urllib_on_healthz(self) -> None:
-        """The health check asks /healthz on WEB_PORT with the standard library (no curl in slim)."""
-        check = only("HEALTHCHECK")
-        options, _, _command = check.partition(" CMD ")
-        assert healthcheck_command()[:2] == ["python", "-c"]  # exec form: no shell needed
-        assert "--interval=" in options
-        assert "urllib.request" in check
-        assert "http://127.0.0.1:{port}/healthz" in check
-        assert "os.environ.get('WEB_PORT', '').strip() or '8080'" in check  # unset or empty: the default, as settings
-        assert "curl" not in check
-        assert "wget" not in check
+    def test_healthcheck_is_brandbot_health(self) -> None:
+        """The health check runs `brandbot health` (exec form: no shell, no curl in slim), which asks /healthz where
+        the running bot really listens; WEB_PORT cannot tell (`--web-port`, a `.env`, WEB_PORT=0)."""
+        options, _, _command = only("HEALTHCHECK").partition(" CMD ")
+        assert healthcheck_command() == ["brandbot", "health"]
+        assert "--interval=30s" in options
+        names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+        assert "health" in names
+
+    def test_healthcheck_timeout_covers_both_waits(self) -> None:
+        """Docker's --timeout leaves room for `brandbot health`'s two waits (the database, then /healthz) and its
+        start, so a slow answer is reported by the command, with its reason, rather than cut off by Docker."""
+        options, _, _command = only("HEALTHCHECK").partition(" CMD ")
+        timeout = re.search(r"--timeout=(\d+)s", options)
+        assert timeout
+        each_wait = inspect.signature(health_cmd).parameters["timeout"].default
+        assert (each_wait, int(timeout.group(1))) == (3, 10)
+        assert 2 * each_wait < int(timeout.group(1))
 
     def test_port_agrees_everywhere(self) -> None:
-        """EXPOSE and WEB_PORT say 8080 (the health check follows WEB_PORT); the server listens on every interface."""
+        """EXPOSE and WEB_PORT say 8080; the server listens on every interface (the health check asks loopback)."""
         assert only("EXPOSE") == "8080"
         assert (env_vars()["WEB_PORT"], env_vars()["WEB_HOST"]) == ("8080", "0.0.0.0")  # noqa: S104 - in a container
 
@@ -199,26 +212,35 @@ class TestImage:
 
 
 class TestHealthcheckRuns:
-    """The HEALTHCHECK's command, run as Docker runs it (python -c, the container's environment) against a dashboard."""
+    """The HEALTHCHECK's command, run as Docker runs it (the console script, the container's environment), against
+    a dashboard on a port that no variable names."""
 
-    def _run(self, web_port: str) -> int:
-        program, flag, code = healthcheck_command()
-        assert (program, flag) == ("python", "-c")
-        done = subprocess.run([sys.executable, flag, code], env={**os.environ, "WEB_PORT": web_port},
-                              capture_output=True, text=True, timeout=30, check=False)
-        return done.returncode
+    def _run(self, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        program, *args = healthcheck_command()
+        script = shutil.which(program, path=str(Path(sys.executable).parent))
+        assert script, f"no {program} console script next to {sys.executable} (pip install -e .)"
+        env = {**os.environ, "DATABASE_URL": database_url, "TEMPLATE_DIR": str(REPO / "templates"),
+               "WEB_PORT": str(free_port())}  # the container's WEB_PORT, wrong: the check must not go by it
+        return subprocess.run([script, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+                              check=False)
 
-    def test_healthy_when_the_dashboard_answers_on_a_port_other_than_8080(self, sqlite_url: str,
-                                                                           clock: ManualClock) -> None:
-        """WEB_PORT changed in the container: the check follows it instead of asking 8080."""
+    def test_healthy_when_the_running_bot_answers(self, sqlite_url: str, clock: ManualClock, tmp_path: Path) -> None:
+        """The dashboard listens on an OS-picked port recorded by its (running) process: healthy."""
         with serve(create_web_app(App(make_settings(sqlite_url), clock=clock))) as base_url:
-            port = base_url.rsplit(":", 1)[1]
-            assert port != "8080"
-            assert self._run(port) == 0
+            port = int(base_url.rsplit(":", 1)[1])
+            engine = make_engine(sqlite_url)
+            with session_scope(engine) as session:
+                record_listener(session, worker="test", hostname=socket.gethostname(), pid=os.getpid(),
+                                host="0.0.0.0", port=port, now=clock.now())  # noqa: S104 - as in the container
+            engine.dispose()
+            done = self._run(sqlite_url, tmp_path)
+        assert (done.returncode, done.stdout) == (0, f"healthy: http://127.0.0.1:{port}/healthz\n"), done.stderr
 
-    def test_unhealthy_when_nothing_answers_on_web_port(self) -> None:
-        """No dashboard on WEB_PORT: exit 1 (unhealthy), not a pass."""
-        assert self._run(str(free_port())) == 1
+    def test_unhealthy_when_no_bot_runs(self, sqlite_url: str, tmp_path: Path) -> None:
+        """No running bot recorded: exit 1 (unhealthy) with the reason, not a pass."""
+        done = self._run(sqlite_url, tmp_path)
+        assert done.returncode == 1
+        assert done.stderr.startswith("error: no running bot on host ")
 
 
 class TestDockerignore:

@@ -19,6 +19,7 @@ from bot.store.coordination import (
     audit,
     counter_value,
     increment,
+    pid_alive,
     recent_audit,
     record_429,
     release_lease,
@@ -64,6 +65,24 @@ class TestLease:
             assert not acquire_lease(s, name="a", owner=f"{here}:{os.getpid()}", ttl_seconds=300, now=clock.now())
             assert acquire_lease(s, name="b", owner="other-host:12345", ttl_seconds=300, now=clock.now())
             assert not acquire_lease(s, name="b", owner=f"{here}:{os.getpid()}", ttl_seconds=300, now=clock.now())
+
+
+class TestPidAlive:
+    def test_this_process_and_its_parent_run(self) -> None:
+        """A running process is alive, ours or another's."""
+        assert pid_alive(os.getpid()) is True
+        assert pid_alive(os.getppid()) is True
+
+    def test_a_finished_process_is_not(self) -> None:
+        """A child that exited (and was reaped) is gone."""
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        assert pid_alive(dead.pid) is False
+
+    def test_zero_and_negative_numbers_are_no_process(self) -> None:
+        """0 and -1 name process groups for `kill`, never one process: not alive (and nothing is signalled)."""
+        assert pid_alive(0) is False
+        assert pid_alive(-1) is False
 
 
 class TestCounters:

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.clock import ManualClock
 from bot.store import models  # noqa: F401 - registers every table on SQLModel.metadata
-from bot.store.db import alembic_config, latest_activity_at, make_engine, session_scope, upgrade
+from bot.store.db import alembic_config, current_revision, latest_activity_at, make_engine, session_scope, upgrade
 from bot.store.models import AuditLog, Author, CrisisChange, Cursor, Mention, StaffUser, TriageItem
 from bot.store.tokens import DatabaseTokenStore
 from bot.xapi.oauth2 import OAuth2Token
@@ -86,14 +86,14 @@ def _upgrade_and_current(database_url: str) -> tuple[str, str]:
 def test_db_upgrade_on_sqlite(tmp_path: Path) -> None:
     before, after = _upgrade_and_current(f"sqlite:///{tmp_path / 'new.db'}")
     assert before == "(empty database)"
-    assert after == "0002"
+    assert after == "0003"
 
 
 @pytest.mark.postgres
 def test_db_upgrade_on_postgresql(fresh_pg_url: str) -> None:
     before, after = _upgrade_and_current(fresh_pg_url)
     assert before == "(empty database)"
-    assert after == "0002"
+    assert after == "0003"
 
 
 def test_token_store_round_trip_replaces_the_single_row(engine: Engine, clock: ManualClock) -> None:
@@ -216,3 +216,19 @@ class TestUsernameIndexMigration:
         with Session(engine) as s:
             assert sorted(u.username for u in s.exec(select(StaffUser))) == ["SAM", "sam"]
         engine.dispose()
+
+
+class TestWebListenersMigration:
+    def test_0003_adds_the_table_and_downgrade_drops_it(self, database_url: str) -> None:
+        """0003 creates `web_listeners` (what `brandbot health` reads); going back to 0002 removes it, forward again
+        brings it back empty."""
+        engine = make_engine(database_url)
+        try:
+            assert inspect(engine).has_table("web_listeners")
+            command.downgrade(alembic_config(database_url), "0002")
+            assert not inspect(engine).has_table("web_listeners")
+            upgrade(database_url)
+            assert inspect(engine).has_table("web_listeners")
+            assert current_revision(engine) == "0003"
+        finally:
+            engine.dispose()

@@ -41,6 +41,9 @@ app.add_typer(follow_cmds.app, name="follow", help="Follow decisions; the people
 app.add_typer(model_cmds.app, name="model", help="The complaint detector: train on staff labels, list models.")
 app.command("classify")(model_cmds.classify_cmd)
 app.command("stats")(stats_cmds.stats_cmd)
+from bot.cli import health as health_cmds  # noqa: E402
+
+app.command("health")(health_cmds.health_cmd)
 app.add_typer(users_cmds.app, name="users", help="Dashboard accounts: add (admin, editor, agent), list, disable.")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -12,7 +14,7 @@ from typing import Annotated, Any
 
 import structlog
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.cli.context import (
     EXIT_USAGE,
@@ -76,7 +78,7 @@ def run_cmd(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
-    web_server = None
+    web_server: _Web | None = None
     try:
         runner.start()
         app.notify_queued = runner.nudge
@@ -84,7 +86,7 @@ def run_cmd(
             _seed_demo(app)
         if web:
             web_server = _start_web(app, runner)
-        _print_banner(app, server, web_server is not None)
+        _print_banner(app, server, web_server)
         deadline = None if duration is None else time.monotonic() + duration
         while not stop.wait(0.2):
             if deadline is not None and time.monotonic() >= deadline:
@@ -96,7 +98,8 @@ def run_cmd(
         started = time.monotonic()
         runner.stop(timeout=7.0)
         if web_server is not None:
-            web_server.should_exit = True
+            _close_listener(app, web_server.listener_id)
+            web_server.server.should_exit = True
         if server is not None:
             server.stop()
         log.info("bot.exit", shutdown_seconds=round(time.monotonic() - started, 2))
@@ -141,7 +144,21 @@ def _add_demo_job(runner: Any) -> None:
     runner.add_job("demo_feed", 20 * 60, lambda: push_demo_event(runner.app, next(counter)))
 
 
-def _start_web(app: Any, runner: Any) -> Any:
+@dataclasses.dataclass(frozen=True)
+class _Web:
+    """The dashboard's uvicorn server, the address its socket has, and its `web_listeners` row (None: not recorded)."""
+
+    server: Any
+    host: str
+    port: int
+    listener_id: int | None
+
+
+def _start_web(app: Any, runner: Any) -> _Web | None:
+    """Serve the dashboard in a thread; once its socket is bound, record where (`brandbot health` reads it).
+
+    None when uvicorn could not start (it logged why, e.g. the port is taken, and ended its thread).
+    """
     import uvicorn
 
     from bot.web.app import create_web_app
@@ -153,18 +170,50 @@ def _start_web(app: Any, runner: Any) -> Any:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
-    for _ in range(100):
-        if server.started:
-            break
+    while not server.started and thread.is_alive():
         time.sleep(0.05)
-    return server
+    if not server.started:
+        log.error("web.not_started", host=app.settings.web_host, port=app.settings.web_port,
+                  detail="no dashboard, webhook, /healthz or /metrics; `brandbot health` says unhealthy")
+        return None
+    host, port = server.servers[0].sockets[0].getsockname()[:2]
+    return _Web(server=server, host=host, port=port, listener_id=_record_listener(app, host, port))
 
 
-def _print_banner(app: Any, sandbox: Any, web: bool) -> None:
+def _record_listener(app: Any, host: str, port: int) -> int | None:
+    from bot.web.listeners import record_listener
+
+    try:
+        with app.session() as session:
+            row = record_listener(session, worker=app.worker_id, hostname=socket.gethostname(), pid=os.getpid(),
+                                  host=host, port=port, now=app.wall_clock.now())
+    except SQLAlchemyError as exc:
+        log.error("web.listener_not_recorded", host=host, port=port, error=type(exc).__name__,
+                  detail="`brandbot health` cannot find this bot's dashboard")
+        return None
+    log.info("web.listening", host=host, port=port, listener=row.id)
+    return row.id
+
+
+def _close_listener(app: Any, listener_id: int | None) -> None:
+    from bot.web.listeners import close_listener
+
+    if listener_id is None:
+        return
+    try:
+        with app.session() as session:
+            close_listener(session, listener_id=listener_id, now=app.wall_clock.now())
+    except SQLAlchemyError as exc:  # the process is going anyway; `brandbot health` passes over dead processes
+        log.warning("web.listener_not_closed", listener=listener_id, error=type(exc).__name__)
+
+
+def _print_banner(app: Any, sandbox: Any, web: _Web | None) -> None:
+    from bot.web.listeners import http_base
+
     settings = app.settings
     lines = [f"brandbot is running as @{app.me().username} (persona {settings.persona}, tier {settings.x_tier})"]
-    if web:
-        base = f"http://{settings.web_host}:{settings.web_port}"
+    if web is not None:
+        base = http_base(web.host, web.port)
         lines += [f"  dashboard  {base}/", f"  webhook    {base}/events", f"  health     {base}/healthz  {base}/readyz",
                   f"  metrics    {base}/metrics"]
     if sandbox is not None:

@@ -57,13 +57,20 @@ def dead_local_owner(owner: str) -> bool:
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
+    return not pid_alive(int(pid))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` runs on this host (in this PID namespace: a container sees its own)."""
+    if pid <= 0:  # 0 and negative numbers name process groups, not one process
         return False
-    return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def release_lease(session: Session, *, name: str, owner: str) -> None:

@@ -17,13 +17,23 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """An engine for `database_url`: SQLite in WAL mode with foreign keys on, or PostgreSQL."""
+#: Seconds a SQLite connection waits for another one's write lock before it gives up.
+SQLITE_LOCK_WAIT_SECONDS = 30
+
+
+def make_engine(database_url: str, *, echo: bool = False, wait_seconds: int | None = None) -> Engine:
+    """An engine for `database_url`: SQLite in WAL mode with foreign keys on, or PostgreSQL.
+
+    `wait_seconds` bounds how long a connection waits: for SQLite's write lock (default
+    `SQLITE_LOCK_WAIT_SECONDS`), or to connect to PostgreSQL (default: libpq's, no limit of its own).
+    A short wait suits a caller that must answer quickly whatever the bot is doing (`brandbot health`).
+    """
     if database_url.startswith("sqlite"):
+        lock_wait = SQLITE_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
         engine = create_engine(
             database_url,
             echo=echo,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": lock_wait},
             poolclass=NullPool if ":memory:" not in database_url else None,
         )
 
@@ -32,7 +42,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={lock_wait * 1000}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -47,7 +57,9 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    connect_args = {} if wait_seconds is None else {"connect_timeout": max(2, wait_seconds)}  # libpq: 2 s at least
+    return create_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args=connect_args)
 
 
 @contextmanager

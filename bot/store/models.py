@@ -345,3 +345,23 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=100)
     value: int = 0
+
+
+class WebListener(SQLModel, table=True):
+    """Where one bot process's web server listens: written once its socket is bound, closed when it stops.
+
+    The address is the one the socket reports, whatever gave it (`WEB_PORT` in the environment or `.env`,
+    `brandbot run --web-port`, or `0` for a port the OS picks). `brandbot health` reads the newest open row
+    of its own host whose process still runs (`hostname`, `pid`), so several bots may share one database.
+    """
+
+    __tablename__ = "web_listeners"
+
+    id: int | None = Field(default=None, primary_key=True)
+    worker: str = Field(max_length=100)  # `App.worker_id`, as on leases and post attempts
+    hostname: str = Field(max_length=255, index=True)
+    pid: int
+    host: str = Field(max_length=255)  # the address bound, e.g. 0.0.0.0, 127.0.0.1, ::
+    port: int
+    started_at: datetime = _ts()
+    stopped_at: datetime | None = _ts(nullable=True)
