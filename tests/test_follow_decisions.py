@@ -12,6 +12,7 @@ from bot.domain import FollowStatus
 from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped, page_follows
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 from bot.store.models import AuditLog, Author, FollowDecision
+from bot.store.paging import KeysetPage
 
 
 def _decision(session: Session, n: int, status: FollowStatus, *, at: datetime,
@@ -53,19 +54,40 @@ class TestListFollows:
         session.commit()
         newest_first = [ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]]
 
-        def page(**kw: int) -> list[int]:
+        def page(**kw: str | None) -> KeysetPage[tuple[FollowDecision, Author]]:
+            return page_follows(session, status=FollowStatus.MANUAL, limit=3, **kw)
+
+        def listed(**kw: str | None) -> list[int]:
             return [d.id or 0 for d, _ in list_follows(session, status=FollowStatus.MANUAL, limit=3, **kw)]
 
         first = page()
-        second = page(before=first[-1])
-        third = page(before=second[-1])
-        assert (first, second, third) == (newest_first[:3], newest_first[3:6], newest_first[6:])
-        assert page(after=third[0]) == second
-        assert page(after=second[0]) == first
-        assert page(after=first[0]) == []
-        assert page(before=999) == first
+        second = page(before=first.cursor_after)
+        third = page(before=second.cursor_after)
+        assert [[d.id for d, _ in p.rows] for p in (first, second, third)] == [
+            newest_first[:3], newest_first[3:6], newest_first[6:]]
+        assert listed(after=third.cursor_before) == newest_first[3:6]
+        assert listed(after=second.cursor_before) == newest_first[:3]
+        assert listed(before="999") == newest_first[:3]
         with pytest.raises(ValueError, match="before or after, not both"):
-            page(before=first[0], after=first[0])
+            listed(before=first.cursor_after, after=first.cursor_after)
+
+    def test_a_cursor_keeps_its_place_when_its_decision_is_acted_on(self, session: Session,
+                                                                     clock: ManualClock) -> None:
+        """The decision a cursor came from is followed by hand later (so its sort time moves to the newest):
+        pages either side of the cursor still start where it was in the waiting list."""
+        start = clock.now()
+        ids = [_decision(session, n, FollowStatus.MANUAL, at=start + timedelta(minutes=n)) for n in range(7)]
+        session.commit()
+        second = page_follows(session, status=FollowStatus.MANUAL, limit=3, before=page_follows(
+            session, status=FollowStatus.MANUAL, limit=3).cursor_after)
+        assert [d.id for d, _ in second.rows] == ids[3:0:-1]
+        clock.advance(3600)
+        mark_manual_done(session, decision_id=ids[3], actor="kim", now=clock.now())
+        mark_manual_done(session, decision_id=ids[1], actor="kim", now=clock.now())
+        session.commit()
+        newer = page_follows(session, status=FollowStatus.MANUAL, limit=3, after=second.cursor_before)
+        older = page_follows(session, status=FollowStatus.MANUAL, limit=3, before=second.cursor_after)
+        assert ([d.id for d, _ in newer.rows], [d.id for d, _ in older.rows]) == (ids[6:3:-1], [ids[0]])
 
     def test_done_entries_by_when_they_were_done(self, session: Session, clock: ManualClock) -> None:
         """Followed-by-hand rows come newest `done_at` first, whatever order they were decided in."""
@@ -83,21 +105,26 @@ class TestListFollows:
 
 class TestPageFollows:
     def test_pages_say_whether_newer_and_older_ones_exist(self, session: Session, clock: ManualClock) -> None:
-        """Six decisions in pages of 3: the first has only older ones, the last only newer ones, both exact."""
+        """Six decisions in pages of 3: the first has only older ones, the last only newer ones, both exact;
+        newer than the 2nd newest is the first page."""
         start = clock.now()
         ids = [_decision(session, n, FollowStatus.MANUAL, at=start + timedelta(minutes=n)) for n in range(6)]
         session.commit()
         newest_first = ids[::-1]
 
-        def page(**kw: int) -> tuple[list[int], bool, bool]:
+        def page(**kw: str | None) -> tuple[list[int], bool, bool]:
             got = page_follows(session, status=FollowStatus.MANUAL, limit=3, **kw)
             return [d.id or 0 for d, _ in got.rows], got.more_before, got.more_after
 
-        assert page() == (newest_first[:3], False, True)
-        assert page(before=newest_first[2]) == (newest_first[3:], True, False)
-        assert page(after=newest_first[3]) == (newest_first[:3], False, True)
-        assert page(after=newest_first[4]) == (newest_first[1:4], True, True)
-        assert page(before=999) == (newest_first[:3], False, True)
+        first = page_follows(session, status=FollowStatus.MANUAL, limit=3)
+        assert ([d.id for d, _ in first.rows], first.more_before, first.more_after) == (newest_first[:3], False, True)
+        second = page_follows(session, status=FollowStatus.MANUAL, limit=3, before=first.cursor_after)
+        assert ([d.id for d, _ in second.rows], second.more_before, second.more_after) == (
+            newest_first[3:], True, False)
+        assert page(after=second.cursor_before) == (newest_first[:3], False, True)
+        shifted = page_follows(session, status=FollowStatus.MANUAL, limit=2, before=first.cursor_after)
+        assert page(after=shifted.cursor_after) == (newest_first[1:4], True, True)
+        assert page(before="999") == (newest_first[:3], False, True)
 
     def test_limit_must_be_positive(self, session: Session) -> None:
         """A limit under 1 is refused (a page of nothing is a caller's mistake)."""

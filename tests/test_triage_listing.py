@@ -9,9 +9,11 @@ from sqlmodel import Session
 from bot.clock import ManualClock
 from bot.domain import TriageStatus
 from bot.store.db import session_scope
+from bot.store.models import TriageItem
+from bot.store.paging import KeysetPage
 from bot.triage import queue
 from bot.triage.errors import TriageNotFoundError
-from bot.triage.listing import count_items, get_item, history, list_items
+from bot.triage.listing import count_items, get_item, history, list_items, page_items
 from tests.conftest import open_another_item, open_items
 
 
@@ -35,30 +37,39 @@ class TestListPaging:
         with Session(engine) as session:
             whole = [i.id or 0 for i in list_items(session)]
 
-            def page(**kw: int) -> list[int]:
+            def page(**kw: str | None) -> KeysetPage[TriageItem]:
+                return page_items(session, limit=3, **kw)
+
+            def listed(**kw: str | None) -> list[int]:
                 return [i.id or 0 for i in list_items(session, limit=3, **kw)]
 
             first = page()
-            second = page(after=first[-1])
-            third = page(after=second[-1])
+            second = page(after=first.cursor_after)
+            third = page(after=second.cursor_after)
             assert whole == [ids[1], ids[4], ids[2], ids[6], ids[5], ids[0], ids[3]]
-            assert (first, second, third) == (whole[:3], whole[3:6], whole[6:])
-            assert (page(before=third[0]), page(before=second[0]), page(before=first[0])) == (second, first, [])
-            anchor = get_item(session, third[0])
+            assert [[i.id for i in p.rows] for p in (first, second, third)] == [whole[:3], whole[3:6], whole[6:]]
+            assert (listed(before=third.cursor_before), listed(before=second.cursor_before)) == (whole[3:6],
+                                                                                                 whole[:3])
+            assert (first.cursor_before, third.cursor_after) == (None, None)
+            anchor = get_item(session, whole[6])
             assert count_items(session, more_urgent_than=anchor) == 6
             with pytest.raises(ValueError, match="after or before, not both"):
-                page(after=first[0], before=first[0])
+                listed(after=first.cursor_after, before=first.cursor_after)
 
     def test_an_unknown_or_closed_anchor(self, engine: Engine, clock: ManualClock) -> None:
-        """An unknown id gives the first page; a closed anchor still marks where the page starts."""
+        """Text that is not a cursor gives the first page; a cursor from an item closed since still marks where
+        the page starts, and the page before it is the first page."""
         critical, high, low = open_items(engine, clock, ["critical", "high", "low"])
+        with Session(engine) as session:
+            middle = page_items(session, limit=1, after=page_items(session, limit=1).cursor_after)
+            assert [i.id for i in middle.rows] == [high]
         with session_scope(engine) as session:
             queue.resolve(session, item_id=high, actor="sam", now=clock.now())
         with Session(engine) as session:
-            assert [i.id for i in list_items(session, limit=2, after=999)] == [critical, low]
-            assert [i.id for i in list_items(session, limit=2, before=999)] == [critical, low]
-            assert [i.id for i in list_items(session, limit=2, after=high)] == [low]
-            assert [i.id for i in list_items(session, limit=2, before=high)] == [critical]
+            assert [i.id for i in list_items(session, limit=2, after="999")] == [critical, low]
+            assert [i.id for i in list_items(session, limit=2, before="999")] == [critical, low]
+            assert [i.id for i in list_items(session, limit=2, after=middle.cursor_after)] == [low]
+            assert [i.id for i in list_items(session, limit=2, before=middle.cursor_before)] == [critical, low]
 
 
 class TestListLimit:

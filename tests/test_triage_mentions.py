@@ -51,14 +51,19 @@ class TestRecentMentions:
                        ("2", "ada", 0.31, None, False), ("1", "ada", 0.12, None, False)]
 
     def test_unflagged_limit_and_paging(self, engine: Engine, clock: ManualClock) -> None:
-        """`unflagged` leaves out mentions with an item; `before` continues after a mention; `limit` caps."""
+        """`unflagged` leaves out mentions with an item; `before`/`after` a page's cursor: older/newer; `limit` caps."""
         _seed(engine, clock)
         with Session(engine) as session:
             assert [r.mention.id for r in recent_mentions(session, unflagged=True)] == ["4", "2", "1"]
             assert [r.mention.id for r in recent_mentions(session, limit=2)] == ["4", "3"]
-            assert [r.mention.id for r in recent_mentions(session, limit=2, before="3")] == ["2", "1"]
-            assert [r.mention.id for r in recent_mentions(session, before="3", unflagged=True)] == ["2", "1"]
+            after_3 = page_mentions(session, limit=2).cursor_after  # the first page is 4 and 3
+            assert [r.mention.id for r in recent_mentions(session, limit=2, before=after_3)] == ["2", "1"]
+            assert [r.mention.id for r in recent_mentions(session, before=after_3, unflagged=True)] == ["2", "1"]
             assert [r.mention.id for r in recent_mentions(session, limit=1, before="404")] == ["4"]
+            before_2 = page_mentions(session, limit=1, before=after_3).cursor_before
+            assert [r.mention.id for r in recent_mentions(session, limit=1, after=before_2)] == ["3"]
+            assert [r.mention.id for r in recent_mentions(session, limit=2, after=before_2, unflagged=True)] == [
+                "4", "2"]
 
     def test_a_page_says_exactly_whether_older_mentions_follow(self, engine: Engine, clock: ManualClock) -> None:
         """`more_after` is true only when a mention older than the page's last exists (in the filtered list)."""
@@ -69,11 +74,12 @@ class TestRecentMentions:
             return [r.mention.id for r in got.rows], got.more_before, got.more_after
 
         with Session(engine) as session:
+            after_3 = page_mentions(session, limit=2).cursor_after
             assert page(limit=4) == (["4", "3", "2", "1"], False, False)
             assert page(limit=3) == (["4", "3", "2"], False, True)
             assert page(limit=3, unflagged=True) == (["4", "2", "1"], False, False)
-            assert page(limit=2, before="3") == (["2", "1"], True, False)
-            assert page(limit=1, before="3") == (["2"], True, True)
+            assert page(limit=2, before=after_3) == (["2", "1"], True, False)
+            assert page(limit=1, before=after_3) == (["2"], True, True)
             assert page(limit=4, before="404") == (["4", "3", "2", "1"], False, False)
 
 

@@ -115,8 +115,8 @@ def list_follows(
     *,
     status: FollowStatus | None = None,
     limit: int | None = None,
-    before: int | None = None,
-    after: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
 ) -> list[tuple[FollowDecision, Author]]:
     """Decisions with their authors, newest first; every one of them unless `limit` is given.
 
@@ -125,8 +125,11 @@ def list_follows(
     freshest mentions first (a follow-back matters most while the mention is fresh), and
     "recently done" lists by `done_at`. All statuses when `status` is None.
 
-    Keyset paging: `before` (a decision id) continues with the ones older than it, `after` gives
-    the `limit` just newer than it (the page before), still newest first. An unknown id is ignored.
+    Keyset paging (`bot.store.paging`): `before` (a page's `cursor_after`) continues with the ones
+    older than that page, `after` (a page's `cursor_before`) gives the `limit` just newer than it
+    (the page before; the first page if it reaches the newest), still newest first. A cursor
+    holds the sort time and id, so it still marks the place when its decision has been acted on
+    since. A text that is not such a cursor is ignored (the first page).
     """
     return page_follows(session, status=status, limit=limit, before=before, after=after).rows
 
@@ -136,14 +139,15 @@ def page_follows(
     *,
     status: FollowStatus | None = None,
     limit: int | None = None,
-    before: int | None = None,
-    after: int | None = None,
+    before: str | None = None,
+    after: str | None = None,
 ) -> KeysetPage[tuple[FollowDecision, Author]]:
     """`list_follows` as a page (`bot.store.paging`) that also says whether there are newer and older ones.
 
     `more_before`: newer decisions than the first row (exact when reading `after`, else whether
-    the page starts from a decision); `more_after`: older ones than the last row (exact when
-    reading older, from one row over `limit`, so with no second query).
+    the page starts from a cursor); `more_after`: older ones than the last row (exact when
+    reading older, from one row over `limit`, so with no second query). `cursor_before` and
+    `cursor_after` are what `after` and `before` take to read the newer and the older page.
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
@@ -152,13 +156,11 @@ def page_follows(
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
-    anchor_id = before if before is not None else after
-    anchor = session.get(FollowDecision, anchor_id) if anchor_id is not None else None
     keyset = Keyset(order=(func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at)),
-                           col(FollowDecision.id)),
-                    descending=True, anchor=(anchor.done_at or anchor.created_at, anchor.id) if anchor else None,
-                    backwards=after is not None, limit=limit)
-    return keyset.page([(d, a) for d, a in session.exec(keyset.apply(stmt))])
+                           col(FollowDecision.id)), descending=True, limit=limit)
+    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    return keyset.read(stmt, lambda page: [(d, a) for d, a in session.exec(page)],
+                       key=lambda row: (row[0].done_at or row[0].created_at, row[0].id))
 
 
 def count_follows(session: Session, *, status: FollowStatus) -> int:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.domain import TriageStatus
 from bot.store.models import TriageAction, TriageItem
-from bot.store.paging import Keyset, beyond
+from bot.store.paging import Keyset, KeysetPage, beyond
 from bot.triage.errors import TriageNotFoundError
 from bot.triage.sla import OPEN_STATUSES
 
@@ -45,23 +45,38 @@ def list_items(
     *,
     status: TriageStatus | None = None,
     limit: int | None = None,
-    after: int | None = None,
-    before: int | None = None,
+    after: str | None = None,
+    before: str | None = None,
 ) -> list[TriageItem]:
     """Open items (or those in `status`), most urgent first: severity rank, then SLA due time; all unless `limit`.
 
-    Keyset paging (`bot.store.paging`): `after` (an item id) continues with the items less urgent
-    than it, `before` gives the `limit` items just more urgent than it (the page before), still
-    most urgent first. An unknown id is ignored.
+    Keyset paging (`bot.store.paging`, `page_items`): `after` (a page's `cursor_after`) continues
+    with the items less urgent than that page, `before` (a page's `cursor_before`) gives the `limit`
+    items just more urgent than it (the page before; the first page if it reaches the most urgent),
+    still most urgent first. A text that is not such a cursor is ignored (the first page).
+    """
+    return page_items(session, status=status, limit=limit, after=after, before=before).rows
+
+
+def page_items(
+    session: Session,
+    *,
+    status: TriageStatus | None = None,
+    limit: int | None = None,
+    after: str | None = None,
+    before: str | None = None,
+) -> KeysetPage[TriageItem]:
+    """`list_items` as a page, with the cursors to the more urgent (`cursor_before`) and less urgent pages.
+
+    A cursor holds the item's severity rank, due time and id, so a page still starts in the right
+    place when the item it was taken from has been closed since.
     """
     if after is not None and before is not None:
         raise ValueError("give after or before, not both")
-    anchor_id = after if after is not None else before
-    anchor = session.get(TriageItem, anchor_id) if anchor_id is not None else None
-    keyset = Keyset(order=_urgency(), anchor=_urgency_of(anchor) if anchor is not None else None,
-                    backwards=before is not None, limit=limit)
-    stmt = keyset.apply(select(TriageItem).where(_status_filter(status)))
-    return keyset.page(list(session.exec(stmt))).rows
+    keyset = Keyset(order=_urgency(), limit=limit).from_cursor(after if after is not None else before,
+                                                               backwards=before is not None)
+    stmt = select(TriageItem).where(_status_filter(status))
+    return keyset.read(stmt, lambda page: list(session.exec(page)), key=_urgency_of)
 
 
 def count_items(session: Session, *, status: TriageStatus | None = None,

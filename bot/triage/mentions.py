@@ -2,7 +2,7 @@
 
 The detector only puts in the triage queue what it thinks is a complaint, so staff labels could
 only ever teach it to flag less. `recent_mentions` (`page_mentions`: as a page that says whether
-older ones follow) lists every stored mention with the detector's verdict and its triage item (if
+newer and older ones exist) lists every stored mention with the detector's verdict and its triage item (if
 any), and `flag_mention` opens a triage item for one it missed, through the same routing code the
 listener uses, and stores a complaint label for it.
 """
@@ -47,24 +47,31 @@ class MentionRow:
 
 
 def recent_mentions(
-    session: Session, *, limit: int = DEFAULT_LIMIT, before: str | None = None, unflagged: bool = False
+    session: Session, *, limit: int = DEFAULT_LIMIT, before: str | None = None, after: str | None = None,
+    unflagged: bool = False,
 ) -> list[MentionRow]:
     """The newest stored mentions first (by tweet time, then id); at most `limit`.
 
-    `before` continues after that mention id (keyset paging); `unflagged` leaves out mentions
-    that have a triage item. An unknown `before` is ignored (the newest page).
+    Keyset paging (`bot.store.paging`): `before` (a page's `cursor_after`) continues with the
+    mentions older than that page, `after` (a page's `cursor_before`) gives the `limit` just newer
+    (the first page if it reaches the newest). `unflagged` leaves out mentions that have a triage
+    item. A text that is not such a cursor is ignored (the newest page).
     """
-    return page_mentions(session, limit=limit, before=before, unflagged=unflagged).rows
+    return page_mentions(session, limit=limit, before=before, after=after, unflagged=unflagged).rows
 
 
 def page_mentions(
-    session: Session, *, limit: int = DEFAULT_LIMIT, before: str | None = None, unflagged: bool = False
+    session: Session, *, limit: int = DEFAULT_LIMIT, before: str | None = None, after: str | None = None,
+    unflagged: bool = False,
 ) -> KeysetPage[MentionRow]:
-    """`recent_mentions` as a page (`bot.store.paging`) that also says whether older mentions follow it.
+    """`recent_mentions` as a page (`bot.store.paging`) that also says whether newer and older mentions exist.
 
-    `more_after` is exact (one row over `limit` is read), so a page of exactly `limit` mentions
-    is known to be the last; `more_before` is whether the page starts from a known `before`.
+    `more_after` is exact when reading older (one row over `limit` is read), so a page of exactly
+    `limit` mentions is known to be the last; `more_before` is exact when reading `after`, else
+    whether the page starts from a cursor. `cursor_before`/`cursor_after` read the newer/older page.
     """
+    if before is not None and after is not None:
+        raise ValueError("give before or after, not both")
     stmt = (
         select(Mention, Author, Classification, TriageItem)
         .join(Author, col(Author.id) == col(Mention.author_id), isouter=True)
@@ -73,13 +80,12 @@ def page_mentions(
     )
     if unflagged:
         stmt = stmt.where(col(TriageItem.id).is_(None))
-    anchor = session.get(Mention, before) if before is not None else None
-    keyset = Keyset(order=(col(Mention.created_at), col(Mention.id)), descending=True,
-                    anchor=(anchor.created_at, anchor.id) if anchor is not None else None, limit=limit)
-    return keyset.page([
+    keyset = Keyset(order=(col(Mention.created_at), col(Mention.id)), descending=True, limit=limit)
+    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    return keyset.read(stmt, lambda page: [
         MentionRow(mention=m, username=a.username if a is not None else m.author_id, verdict=c, item=i)
-        for m, a, c, i in session.exec(keyset.apply(stmt))
-    ])
+        for m, a, c, i in session.exec(page)
+    ], key=lambda row: (row.mention.created_at, row.mention.id))
 
 
 def flag_notes(session: Session, item_ids: Sequence[int]) -> dict[int, str]:

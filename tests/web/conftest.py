@@ -3,6 +3,7 @@ for browser tests, the dashboard served over loopback and Debian's Chromium driv
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import time
@@ -80,6 +81,12 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def link(page: str, link_id: str) -> str | None:
+    """The URL of the page's `<a id="link_id" href=...>` (HTML entities undone), or None without one."""
+    match = re.search(rf'<a id="{link_id}" href="([^"]*)"', page)
+    return html.unescape(match.group(1)) if match else None
 
 
 def post_form(client: TestClient, path: str, data: dict[str, str] | None = None, *, page: str = "/overview") -> str:

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from bot.app import App
 from bot.clock import ManualClock
 from bot.domain import FollowStatus, PostKind
+from bot.follow.decisions import mark_manual_done
 from bot.listen.poller import MENTIONS, poll_mentions
 from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
@@ -25,6 +26,7 @@ from bot.sandbox import (
     SandboxServer,
 )
 from bot.sandbox.testing import SandboxAdmin, sandbox_credentials
+from bot.store.coordination import audit
 from bot.store.db import upgrade
 from bot.store.models import Author, Classification, FollowDecision, Mention, Post, TriageItem
 from bot.text.weighted import weighted_length
@@ -319,6 +321,84 @@ class TestMissedComplaint:
                                                        "triage queue.")
         expect(page.locator("#tweet-text")).to_have_text(MISSED)
         assert (item.severity, item.status, item.label) == ("high", "new", "complaint")
+
+
+@dataclass
+class Paged:
+    """A dashboard of its own (no sandbox) with 150 people waiting and 201 audit entries by "importer"."""
+
+    app: App
+    base_url: str
+    clock: ManualClock
+    waiting: list[int]  # decision ids, oldest first
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Paged]:
+    clock = ManualClock(START)
+    url = f"sqlite:///{tmp_path_factory.mktemp('paged') / 'brandbot.db'}"
+    upgrade(url)
+    app = App(make_settings(url), clock=clock)
+    add_staff(app, "root", "admin")
+    with app.session() as session:
+        for n in range(150):
+            session.add(Author(id=str(7000 + n), username=f"fan{n:03d}", first_seen_at=START, last_seen_at=START))
+        session.flush()
+        decisions = [FollowDecision(author_id=str(7000 + n), status=FollowStatus.MANUAL.value, reason="r",
+                                    created_at=START + timedelta(minutes=n)) for n in range(150)]
+        session.add_all(decisions)
+        for n in range(201):
+            audit(session, at=START + timedelta(seconds=n), actor="importer", action=f"import.row{n:03d}")
+        session.flush()
+        waiting = [d.id or 0 for d in decisions]
+    with serve(create_web_app(app, password_hasher=CHEAP_HASHER)) as base_url:
+        yield Paged(app, base_url, clock, waiting)
+    app.engine.dispose()
+
+
+class TestPagingLinks:
+    def test_newer_after_its_anchor_was_followed(self, browser: Browser, paged: Paged) -> None:
+        """On page 2 of people to follow, the first one is followed (elsewhere) meanwhile: '← Newer' still shows
+        the 100 newer people, then 'Older →' page 2 without them."""
+        with browser_page(browser, paged.base_url) as page:
+            sign_in(page, "root")
+            page.goto("/follows")
+            rows = page.locator("tr[data-decision]")
+            expect(rows).to_have_count(100)
+            page.locator("#older").click()
+            expect(rows).to_have_count(50)
+            expect(rows.first).to_contain_text("@fan049")
+            paged.clock.advance(3 * 3600)
+            with paged.app.session() as session:
+                mark_manual_done(session, decision_id=paged.waiting[49], actor="kim", now=paged.clock.now())
+            page.locator("#newer").click()
+            expect(rows).to_have_count(100)
+            expect(rows.first).to_contain_text("@fan149")
+            expect(rows.last).to_contain_text("@fan050")
+            expect(page.locator("#newer")).to_have_count(0)
+            page.locator("#older").click()
+            expect(rows).to_have_count(49)
+            expect(rows.first).to_contain_text("@fan048")
+
+    def test_audit_newer_keeps_the_filter(self, browser: Browser, paged: Paged) -> None:
+        """The audit log filtered by "importer": 'Older entries →' shows the oldest entry, '← Newer entries' goes
+        back to the newest 200, the filter kept all the way."""
+        with browser_page(browser, paged.base_url) as page:
+            sign_in(page, "root")
+            page.goto("/audit")
+            page.get_by_label("Who").fill("importer")
+            page.get_by_role("button", name="Filter").click()
+            rows = page.locator("table.audit tbody tr")
+            expect(rows).to_have_count(200)
+            expect(page.get_by_role("link", name="← Newer entries")).to_have_count(0)
+            page.get_by_role("link", name="Older entries →").click()
+            expect(rows).to_have_count(1)
+            expect(rows.first).to_contain_text("import.row000")
+            page.get_by_role("link", name="← Newer entries").click()
+            expect(rows).to_have_count(200)
+            expect(rows.first).to_contain_text("import.row200")
+            expect(page.get_by_label("Who")).to_have_value("importer")
+            expect(page.get_by_role("link", name="← Newer entries")).to_have_count(0)
 
 
 #: The pages of the dashboard as an admin sees them (every nav entry, plus one triage item).

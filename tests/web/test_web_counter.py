@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import gzip
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import emoji
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import select
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.testclient import TestClient
 
 from bot.app import App
@@ -19,6 +24,7 @@ from bot.store.db import upgrade
 from bot.store.models import TriageItem
 from bot.text.weighted import weighted_length
 from bot.web.app import create_web_app
+from bot.web.pages.text import accepts_gzip
 from tests.test_text_weighted import load_conformance
 from tests.web.conftest import (
     CHEAP_HASHER,
@@ -69,6 +75,51 @@ class TestRulesEndpoint:
         assert len(rules["emoji"]) == len(emoji.EMOJI_DATA)
         assert "\U0001f3fd" in rules["emojiComponents"]
         assert rules["space"].startswith("\t\n\x0b\x0c\r\x1c")
+
+    def test_gzipped_for_a_client_that_accepts_it(self, agent: TestClient) -> None:
+        """Accept-Encoding: gzip gets the same JSON gzipped (a quarter of the size); identity gets it plain."""
+        plain = agent.get("/text/rules", headers={"Accept-Encoding": "identity"})
+        assert (plain.headers.get("content-encoding"), plain.headers["vary"]) == (None, "Accept-Encoding")
+        assert int(plain.headers["content-length"]) == len(plain.content) > 90_000
+        with agent.stream("GET", "/text/rules", headers={"Accept-Encoding": "gzip, deflate, br"}) as response:
+            raw = b"".join(response.iter_raw())
+            assert (response.headers["content-encoding"], response.headers["vary"]) == ("gzip", "Accept-Encoding")
+            assert response.headers["content-type"] == "application/json"
+        assert len(raw) < len(plain.content) // 3
+        assert gzip.decompress(raw) == plain.content
+        assert json.loads(gzip.decompress(raw)) == plain.json()
+        refused = agent.get("/text/rules", headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert refused.headers.get("content-encoding") is None
+
+    def test_cacheable_with_an_etag(self, agent: TestClient) -> None:
+        """Kept an hour, then revalidated: one ETag whatever the encoding; If-None-Match gets a bodiless 304."""
+        first = agent.get("/text/rules")
+        etag = first.headers["etag"]
+        assert re.fullmatch(r'W/"[0-9a-f]{32}"', etag)
+        assert first.headers["cache-control"] == "private, max-age=3600"
+        assert agent.get("/text/rules", headers={"Accept-Encoding": "identity"}).headers["etag"] == etag
+        again = agent.get("/text/rules", headers={"If-None-Match": etag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+        assert again.headers["cache-control"] == "private, max-age=3600"
+        assert agent.get("/text/rules", headers={"If-None-Match": f'"x", {etag.removeprefix("W/")}'}).status_code == 304
+        assert agent.get("/text/rules", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+    def test_nothing_else_is_compressed(self, bot: App, agent: TestClient) -> None:
+        """Pages (they hold the CSRF token: BREACH) and /metrics go out as before, even to a gzip client."""
+        with bot.session() as session:
+            seed_complaints(session, START, [("201", "high", "@brandbot the app lost my booking " * 40)])
+        for path in ("/triage", "/metrics", "/healthz"):
+            response = agent.get(path, headers={"Accept-Encoding": "gzip"})
+            assert (path, response.status_code, response.headers.get("content-encoding")) == (path, 200, None)
+
+    @pytest.mark.parametrize(("header", "gzipped"), [
+        ("gzip", True), ("GZIP", True), ("deflate, gzip;q=0.5", True), ("*", True), ("br;q=1, *;q=0.1", True),
+        ("", False), ("identity", False), ("gzip;q=0", False), ("gzip; q=0.0, *", False), ("*;q=0", False),
+        ("deflate, br", False), ("gzip;q=nonsense", False),
+    ])
+    def test_accept_encoding(self, header: str, gzipped: bool) -> None:
+        """gzip (or `*`) must be named with a quality above 0; gzip's own quality wins over `*`."""
+        assert accepts_gzip(header) is gzipped
 
     def test_anonymous_gets_401(self, client: TestClient) -> None:
         """Only signed-in pages ask for it; a script without a session is told to sign in."""
@@ -185,3 +236,38 @@ class TestLiveCounter:
         page.locator("#add-post-thread").check()
         expect(counter).to_have_text("300 / 280")
         expect(counter).to_have_class("counter")
+
+
+@pytest.mark.browser
+class TestRulesInTheBrowser:
+    def test_fetched_once_gzipped_and_kept_across_pages(self, browser: Browser,
+                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+        """Chromium opens three pages with a counter: it asks for the rules once, gets them gzipped, and every
+        page counts with them (the later ones from its HTTP cache, no request reaches the server)."""
+        url = f"sqlite:///{tmp_path_factory.mktemp('rules') / 'brandbot.db'}"
+        upgrade(url)
+        app = App(make_settings(url), clock=ManualClock(START))
+        add_staff(app, "sam", "agent")
+        with app.session() as session:
+            seed_complaints(session, START, [("201", "high", "@brandbot the app lost my booking")])
+        web = create_web_app(app, password_hasher=CHEAP_HASHER)
+        asked: list[tuple[int, str | None]] = []
+        text = "火星 🚀 example.com"
+
+        @web.middleware("http")
+        async def record(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+            response = await call_next(request)
+            if request.url.path == "/text/rules":
+                asked.append((response.status_code, response.headers.get("content-encoding")))
+            return response
+
+        try:
+            with serve(web) as base_url, browser_page(browser, base_url) as page:
+                browser_sign_in(page, "sam")
+                for _ in range(3):
+                    page.goto(f"/triage/{_item_id(app)}")
+                    expect(page.locator("#reply-text-count")).to_have_text("0 / 280")
+                    assert page.evaluate(COUNT_IN_PAGE, [text]) == [weighted_length(text)]
+        finally:
+            app.engine.dispose()
+        assert asked == [(200, "gzip")]

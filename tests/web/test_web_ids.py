@@ -1,7 +1,8 @@
 """Ids in dashboard URLs: one beyond a 64-bit SQL INTEGER is refused before any query, never a 500.
 
-In a path it names no page (the 404 page says the id is not valid); in a query string it is bad
-input (the 422 page).
+In a path it names no page (the 404 page says the id is not valid). List pages page on with
+cursors instead of ids: text that is not a cursor lists from the start, and an overlong one is
+bad input (the 422 page).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.app import App
+from bot.store.paging import MAX_CURSOR_LENGTH
 from bot.web.ids import MAX_ROW_ID
 from tests.web.conftest import csrf_token, post_form, seed_complaints
 
@@ -23,19 +25,36 @@ def _refused(response_status: int, page: str) -> None:
 
 
 class TestOversizedIds:
-    @pytest.mark.parametrize(("path", "status"), [(f"/triage/{HUGE}", 404), ("/triage/0", 404),
-                                                   (f"/audit?before={HUGE}", 422), ("/audit?before=-1", 422)])
-    def test_pages(self, admin: TestClient, path: str, status: int) -> None:
-        """A triage item id out of range is no page; an audit anchor out of range is bad input."""
+    @pytest.mark.parametrize("path", [f"/triage/{HUGE}", "/triage/0"])
+    def test_pages(self, admin: TestClient, path: str) -> None:
+        """A triage item id out of range is no page."""
         response = admin.get(path)
-        assert response.status_code == status
-        assert ("<h1>Not found</h1>" if status == 404 else "<h1>Invalid input</h1>") in response.text
+        assert response.status_code == 404
+        assert "<h1>Not found</h1>" in response.text
 
-    def test_the_message_names_the_id_or_the_parameter(self, admin: TestClient) -> None:
+    def test_the_message_names_the_id(self, admin: TestClient) -> None:
         response = admin.get(f"/triage/{HUGE}")
         _refused(response.status_code, response.text)
-        response = admin.get(f"/audit?before={HUGE}")
-        assert "Before is out of range" in response.text
+
+
+class TestPageCursors:
+    @pytest.mark.parametrize("path", ["/audit", "/follows", "/mentions", "/triage", "/triage/items"])
+    @pytest.mark.parametrize("query", [f"before={HUGE}", "before=-1", f"after={HUGE}", "after=%00"])
+    def test_text_that_is_no_cursor_is_the_first_page(self, bot: App, admin: TestClient, path: str,
+                                                      query: str) -> None:
+        """Paging takes a page's cursor, not an id: an old id link or other text lists from the start."""
+        with bot.session() as session:
+            seed_complaints(session, bot.clock.now(), [("101", "high", "@brandbot refund please")])
+        response = admin.get(f"{path}?{query}")
+        assert response.status_code == 200
+        assert ("refund please" in response.text) == (path not in ("/audit", "/follows"))
+
+    def test_an_overlong_cursor_is_bad_input(self, admin: TestClient) -> None:
+        """A cursor longer than any a page hands out is refused as invalid input (422), naming the parameter."""
+        response = admin.get("/audit", params={"before": "x" * (MAX_CURSOR_LENGTH + 1)})
+        assert response.status_code == 422
+        assert "<h1>Invalid input</h1>" in response.text
+        assert f"Before is too long (at most {MAX_CURSOR_LENGTH} characters)" in response.text
 
     @pytest.mark.parametrize("action", ["claim", "assign", "reply", "resolve", "dismiss", "label"])
     def test_triage_actions(self, admin: TestClient, action: str) -> None:

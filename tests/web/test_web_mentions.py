@@ -10,8 +10,9 @@ from starlette.testclient import TestClient
 
 from bot.app import App
 from bot.store.models import AuditLog, Classification, Mention, TrainingLabel, TriageAction, TriageItem
+from bot.triage.mentions import flag_mention
 from bot.web.pages.mentions import PAGE_SIZE
-from tests.web.conftest import csrf_token, post_form, seed_complaints
+from tests.web.conftest import csrf_token, link, post_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> the strap broke"
 
@@ -80,12 +81,17 @@ class TestMentionsList:
         first = agent.get("/mentions").text
         assert first.count("data-mention=") == PAGE_SIZE
         assert 'data-mention="103"' not in first
-        assert '<a id="older" href="/mentions?before=5000">' in first
-        rest = agent.get("/mentions?before=5000").text
+        older = link(first, "older")
+        assert older is not None
+        assert older.startswith("/mentions?before=")
+        rest = agent.get(older).text
         assert [rest.count(f'data-mention="{m}"') for m in ("103", "102", "101")] == [1, 1, 1]
         assert rest.count("data-mention=") == 3
         assert 'id="older"' not in rest
-        assert '<a href="/mentions">← Newest</a>' in rest
+        newer = link(rest, "newer")
+        assert newer is not None
+        assert newer.startswith("/mentions?after=")
+        assert agent.get(newer).text.count("data-mention=") == PAGE_SIZE
 
     def test_older_link_only_when_an_older_mention_exists(self, bot: App, agent: TestClient) -> None:
         """A tab holding exactly PAGE_SIZE mentions has no 'older' link; one mention more is on the older page."""
@@ -101,9 +107,38 @@ class TestMentionsList:
         assert 'id="older"' not in not_flagged
         every = agent.get("/mentions").text
         assert (every.count("data-mention="), 'data-mention="101"' in every) == (PAGE_SIZE, False)
-        assert '<a id="older" href="/mentions?before=102">' in every
-        older = agent.get("/mentions?before=102").text
+        older_url = link(every, "older")
+        assert older_url is not None
+        older = agent.get(older_url).text
         assert (older.count("data-mention="), 'data-mention="101"' in older, 'id="older"' in older) == (1, True, False)
+
+    def test_newer_leads_back_even_when_the_newer_ones_left_the_tab(self, bot: App, agent: TestClient) -> None:
+        """The 'not flagged' tab's older page links to newer mentions; if every newer one was flagged meanwhile,
+        the link lands on the tab's (new) first page, not on an empty one."""
+        _seed(bot)  # 101 (flagged, the oldest), 102, 103
+        start = bot.clock.now() + timedelta(hours=1)
+        with bot.session() as session:
+            for n in range(PAGE_SIZE):
+                at = start + timedelta(seconds=n)
+                session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at,
+                                    seen_at=at))
+        first = agent.get("/mentions?unflagged=true").text
+        assert link(first, "newer") is None
+        older = link(first, "older")
+        assert older is not None
+        second = agent.get(older).text
+        assert (second.count("data-mention="), 'data-mention="102"' in second) == (2, True)
+        newer = link(second, "newer")
+        assert newer is not None
+        assert "unflagged=true" in newer
+        assert agent.get(newer).text.count("data-mention=") == PAGE_SIZE
+        with bot.session() as session:
+            for n in range(PAGE_SIZE):
+                flag_mention(session, mention_id=str(5000 + n), actor="sam", now=bot.clock.now())
+        page = agent.get(newer).text
+        assert (page.count("data-mention="), 'data-mention="103"' in page, 'data-mention="102"' in page) == (
+            2, True, True)
+        assert (link(page, "newer"), link(page, "older")) == (None, None)
 
 
 def _flag(agent: TestClient, mention_id: str, data: dict[str, str]) -> tuple[int, str]:

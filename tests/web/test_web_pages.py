@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -12,12 +13,13 @@ from starlette.testclient import TestClient
 from bot.app import App
 from bot.clock import ManualClock
 from bot.domain import FollowStatus
+from bot.follow.decisions import mark_manual_done
 from bot.store.coordination import audit
 from bot.store.models import AuditLog, Author, Classification, FollowDecision, Mention, Post, TriageItem
 from bot.triage import queue
 from bot.triage.mentions import flag_mention
 from bot.web.pages.audit import PAGE_SIZE, page_audit
-from tests.web.conftest import post_form, seed_complaints
+from tests.web.conftest import link, post_form, seed_complaints
 
 
 def _manual_follow(bot: App) -> int:
@@ -86,19 +88,21 @@ class TestFollows:
         assert "237 waiting; 100 on this page." in first
         assert (len(rows.findall(first)), 'id="newer"' in first) == (100, False)
         assert ("@fan236" in first, "@fan136" in first) == (True, False)
-        older = re.search(r'id="older" href="(/follows\?before=\d+)"', first)
+        older = link(first, "older")
         assert older is not None
-        second = agent.get(older.group(1)).text
+        assert older.startswith("/follows?before=")
+        second = agent.get(older).text
         assert (len(rows.findall(second)), "@fan136" in second, "@fan137" in second) == (100, True, False)
-        third_link = re.search(r'id="older" href="(/follows\?before=\d+)"', second)
+        third_link = link(second, "older")
         assert third_link is not None
-        third = agent.get(third_link.group(1)).text
+        third = agent.get(third_link).text
         assert (len(rows.findall(third)), "@fan036" in third, 'id="older"' in third) == (37, True, False)
-        newer = re.search(r'id="newer" href="(/follows\?after=\d+)"', third)
+        newer = link(third, "newer")
         assert newer is not None
-        assert rows.findall(agent.get(newer.group(1)).text) == rows.findall(second)
+        assert newer.startswith("/follows?after=")
+        assert rows.findall(agent.get(newer).text) == rows.findall(second)
         decision = rows.findall(second)[0]
-        after = post_form(agent, f"/follows/{decision}/done", {"back": older.group(1)}, page=older.group(1))
+        after = post_form(agent, f"/follows/{decision}/done", {"back": older}, page=older)
         assert "Marked as followed." in after
         assert (len(rows.findall(after)), decision in rows.findall(after)) == (100, False)
 
@@ -122,14 +126,85 @@ class TestFollows:
         try:
             first = agent.get("/follows").text
             first_queries = len(statements)
-            older = re.search(r'id="older" href="(/follows\?before=\d+)"', first)
+            older = link(first, "older")
             assert older is not None
-            second = agent.get(older.group(1)).text
+            second = agent.get(older).text
         finally:
             event.remove(bot.engine, "before_cursor_execute", seen)
-        # the waiting page, the count and "recently followed"; on a later page also reading its anchor decision
-        assert (first_queries, len(statements) - first_queries) == (3, 4)
+        # the waiting page, the count and "recently followed"; a later page reads no anchor row (its cursor
+        # holds the sort key)
+        assert (first_queries, len(statements) - first_queries) == (3, 3)
         assert ('id="newer"' in first, 'id="older"' in second, 'id="newer"' in second) == (False, False, True)
+
+    @staticmethod
+    def _waiting(bot: App, count: int) -> list[int]:
+        """`count` people waiting, decided a minute apart (fan000 the oldest); their decision ids, oldest first."""
+        start = bot.clock.now()
+        with bot.session() as session:
+            for n in range(count):
+                session.add(Author(id=str(6000 + n), username=f"fan{n:03d}", first_seen_at=start, last_seen_at=start))
+            session.flush()
+            rows = [FollowDecision(author_id=str(6000 + n), status=FollowStatus.MANUAL.value, reason="r",
+                                   created_at=start + timedelta(minutes=n)) for n in range(count)]
+            session.add_all(rows)
+            session.flush()
+            return [r.id or 0 for r in rows]
+
+    @staticmethod
+    def _done_later(bot: App, clock: ManualClock, decisions: list[int]) -> None:
+        """Five hours on (after every decision), someone marks these followed by hand: they leave the waiting
+        list, and their sort time becomes that of the follow, newer than any waiting one."""
+        clock.advance(5 * 3600)
+        with bot.session() as session:
+            for decision in decisions:
+                mark_manual_done(session, decision_id=decision, actor="kim", now=clock.now())
+
+    def test_newer_still_works_when_its_anchor_left_the_list(
+        self, bot: App, agent: TestClient, clock: ManualClock
+    ) -> None:
+        """150 waiting; page 2's first person is followed meanwhile: its Newer link still shows the 100 newer ones."""
+        ids = self._waiting(bot, 150)
+        rows = re.compile(r'data-decision="(\d+)"')
+        first = agent.get("/follows").text
+        second_url = link(first, "older")
+        assert second_url is not None
+        second = agent.get(second_url).text
+        assert rows.findall(second) == [str(i) for i in ids[49::-1]]
+        newer = link(second, "newer")
+        assert newer is not None
+        self._done_later(bot, clock, [ids[49]])
+        page = agent.get(newer).text
+        assert rows.findall(page) == [str(i) for i in ids[:49:-1]]
+        assert (link(page, "newer"), "Nobody to follow" in page) == (None, False)
+
+    def test_newer_with_nothing_newer_left_is_the_first_page(
+        self, bot: App, agent: TestClient, clock: ManualClock
+    ) -> None:
+        """Everyone on page 1 was followed meanwhile: page 2's Newer link lands on the (new) first page, not on
+        an empty one."""
+        ids = self._waiting(bot, 150)
+        rows = re.compile(r'data-decision="(\d+)"')
+        second_url = link(agent.get("/follows").text, "older")
+        assert second_url is not None
+        newer = link(agent.get(second_url).text, "newer")
+        assert newer is not None
+        self._done_later(bot, clock, ids[50:])
+        page = agent.get(newer).text
+        assert rows.findall(page) == [str(i) for i in ids[49::-1]]
+        assert 'id="waiting-count">50 waiting.</p>' in page
+        assert (link(page, "newer"), link(page, "older"), "← Newest" in page) == (None, None, False)
+
+    def test_older_still_works_when_its_anchor_left_the_list(
+        self, bot: App, agent: TestClient, clock: ManualClock
+    ) -> None:
+        """250 waiting; page 1's last person is followed meanwhile: Older continues after it, not from the top."""
+        ids = self._waiting(bot, 250)
+        rows = re.compile(r'data-decision="(\d+)"')
+        older = link(agent.get("/follows").text, "older")
+        assert older is not None
+        self._done_later(bot, clock, [ids[150]])
+        page = agent.get(older).text
+        assert rows.findall(page) == [str(i) for i in ids[149:49:-1]]
 
     def test_recently_done_is_ordered_by_when_it_was_done(self, bot: App, agent: TestClient) -> None:
         """@ada, decided first but followed last, leads the "recently followed by hand" list."""
@@ -223,7 +298,7 @@ class TestAudit:
                 audit(session, at=bot.clock.now() - timedelta(hours=n), actor="x", action=f"a{n}")
         with bot.session() as session:
             first = page_audit(session, actor="x", limit=2)
-            rest = page_audit(session, actor="x", before_id=first.rows[-1].id, limit=2)
+            rest = page_audit(session, actor="x", before=first.cursor_after, limit=2)
             assert ([r.action for r in first.rows], first.more_after) == (["a1", "a2"], True)
             assert ([r.action for r in rest.rows], rest.more_after) == (["a3"], False)
 
@@ -246,9 +321,29 @@ class TestAudit:
         self._entries(bot, PAGE_SIZE + 1)
         page = admin.get("/audit", params={"actor": "x"}).text
         assert (page.count("<td>x</td>"), "e000" in page, "e001" in page) == (PAGE_SIZE, False, True)
-        with bot.session() as session:
-            last = session.exec(select(AuditLog).where(AuditLog.action == "e001")).one()
-        link = f'<a href="/audit?actor=x&amp;action=&amp;before={last.id}">Older entries →</a>'
-        assert link in page
-        older = admin.get("/audit", params={"actor": "x", "before": last.id}).text
+        older_url = link(page, "older")
+        assert older_url is not None
+        assert older_url.startswith("/audit?actor=x&action=&before=")
+        assert f'href="{html.escape(older_url)}">Older entries →</a>' in page
+        older = admin.get(older_url).text
         assert (older.count("<td>x</td>"), "<td>e000</td>" in older, "Older entries" in older) == (1, True, False)
+
+    def test_newer_leads_back_with_the_filters(self, bot: App, admin: TestClient) -> None:
+        """PAGE_SIZE + 1 entries by "x" (and one by "y"): the older page has a Newer link, filters kept, back to
+        the first page; the first page has none."""
+        self._entries(bot, PAGE_SIZE + 1)
+        with bot.session() as session:
+            audit(session, at=bot.clock.now() + timedelta(hours=1), actor="y", action="e999")
+        first = admin.get("/audit", params={"actor": "x", "action": "e"}).text
+        assert (link(first, "newer"), "<td>e999</td>" in first) == (None, False)
+        older = link(first, "older")
+        assert older is not None
+        second = admin.get(older).text
+        assert (second.count("<td>x</td>"), "<td>e000</td>" in second, link(second, "older")) == (1, True, None)
+        newer = link(second, "newer")
+        assert newer is not None
+        assert "actor=x" in newer
+        assert "action=e" in newer
+        back = admin.get(newer).text
+        assert (back.count("<td>x</td>"), "<td>e200</td>" in back, "<td>e000</td>" in back) == (PAGE_SIZE, True, False)
+        assert (link(back, "newer"), link(back, "older")) == (None, older)

@@ -17,7 +17,7 @@ from bot.text.weighted import weighted_length
 from bot.triage import listing, queue
 from bot.triage.routing import NewComplaint, open_triage_items
 from bot.web.pages.triage import sla_phrase
-from tests.web.conftest import add_staff, csrf_token, post_form, refused_form, seed_complaints
+from tests.web.conftest import add_staff, csrf_token, link, post_form, refused_form, seed_complaints
 
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
 
@@ -478,15 +478,52 @@ class TestCloseOnTheWeb:
         assert "Showing the 200 most urgent of 1097 items." in first
         assert [int(i) for i in rows.findall(first)] == whole[:200]
         assert 'id="more-urgent"' not in first
-        assert f'id="less-urgent" href="/triage?status=open&amp;after={whole[199]}"' in first
-        second = agent.get(f"/triage?status=open&after={whole[199]}").text
+        second_url = link(first, "less-urgent")
+        assert second_url is not None
+        assert second_url.startswith("/triage?status=open&after=")
+        second = agent.get(second_url).text
         assert [int(i) for i in rows.findall(second)] == whole[200:400]
         assert "Showing items 201–400 of 1097, most urgent first." in second
-        assert f'data-refresh="/triage/items?status=open&amp;after={whole[199]}"' in second
-        assert f'id="more-urgent" href="/triage?status=open&amp;before={whole[200]}"' in second
-        back = agent.get(f"/triage?status=open&before={whole[200]}").text
+        refresh = second_url.replace("/triage?", "/triage/items?")
+        assert f'data-refresh="{html.escape(refresh)}"' in second
+        assert [int(i) for i in rows.findall(agent.get(refresh).text)] == whole[200:400]
+        back_url = link(second, "more-urgent")
+        assert back_url is not None
+        assert back_url.startswith("/triage?status=open&before=")
+        back = agent.get(back_url).text
         assert [int(i) for i in rows.findall(back)] == whole[:200]
-        last = agent.get(f"/triage/items?status=open&after={whole[999]}").text
+        assert (link(back, "more-urgent"), link(back, "less-urgent")) == (None, second_url)
+        page = second
+        for _ in range(4):
+            on = link(page, "less-urgent")
+            assert on is not None
+            page = agent.get(on.replace("/triage?", "/triage/items?")).text
+        last = page
         assert [int(i) for i in rows.findall(last)] == whole[1000:]
         assert ("Showing items 1001–1097 of 1097" in last, 'id="less-urgent"' in last) == (True, False)
         assert opened["3093"] == whole[-1]
+
+    def test_more_urgent_with_nothing_more_urgent_left_is_the_first_page(self, bot: App, agent: TestClient) -> None:
+        """203 open; the 200 on page 1 are resolved meanwhile: page 2's 'More urgent' lands on the (new) first
+        page, not on an empty one, and so does its refresh."""
+        _seed(bot)
+        with bot.session() as session:
+            now = bot.clock.now()
+            for n in range(2000, 2200):
+                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
+            session.flush()
+            open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 2200)], now=now)
+            whole = [i.id or 0 for i in listing.list_items(session)]
+        rows = re.compile(r'data-item="(\d+)"')
+        second_url = link(agent.get("/triage").text, "less-urgent")
+        assert second_url is not None
+        more_urgent = link(agent.get(second_url).text, "more-urgent")
+        assert more_urgent is not None
+        with bot.session() as session:
+            for item_id in whole[:200]:
+                queue.resolve(session, item_id=item_id, actor="kim", now=bot.clock.now())
+        page = agent.get(more_urgent).text
+        assert [int(i) for i in rows.findall(page)] == whole[200:]
+        assert (link(page, "more-urgent"), link(page, "less-urgent"), "Nothing here" in page) == (None, None, False)
+        refreshed = agent.get(more_urgent.replace("/triage?", "/triage/items?")).text
+        assert [int(i) for i in rows.findall(refreshed)] == whole[200:]

@@ -13,29 +13,32 @@ from bot.store.models import AuditLog
 from bot.store.paging import Keyset, KeysetPage
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, render, require
-from bot.web.ids import RowIdQuery
+from bot.web.ids import CursorQuery
 
 AUDIT_ROLES = (Role.ADMIN, Role.EDITOR)
 PAGE_SIZE = 200
 
 
-def page_audit(session: Session, *, actor: str = "", action: str = "", before_id: int | None = None,
-               limit: int = PAGE_SIZE) -> KeysetPage[AuditLog]:
+def page_audit(session: Session, *, actor: str = "", action: str = "", before: str | None = None,
+               after: str | None = None, limit: int = PAGE_SIZE) -> KeysetPage[AuditLog]:
     """Newest first (by time, then id); `actor` exact, `action` a prefix (`triage.` for every triage action).
 
-    Keyset paging (`bot.store.paging`): `before_id` continues after that entry (an unknown id is
-    ignored: the newest page). `more_after` says whether older entries follow the page's last row
-    (one row over `limit` is read, so a page of exactly `limit` rows is known to be the last).
+    Keyset paging (`bot.store.paging`): `before` (a page's `cursor_after`) continues with the
+    entries older than that page, `after` (a page's `cursor_before`) gives the `limit` just newer
+    (the first page if it reaches the newest). A text that is not such a cursor is ignored (the
+    newest page). `more_after` says whether older entries follow the page's last row (one row over
+    `limit` is read, so a page of exactly `limit` rows is known to be the last).
     """
+    if before is not None and after is not None:
+        raise ValueError("give before or after, not both")
     stmt = select(AuditLog)
     if actor:
         stmt = stmt.where(col(AuditLog.actor) == actor)
     if action:
         stmt = stmt.where(col(AuditLog.action).startswith(action, autoescape=True))
-    anchor = session.get(AuditLog, before_id) if before_id is not None else None
-    keyset = Keyset(order=(col(AuditLog.at), col(AuditLog.id)), descending=True,
-                    anchor=(anchor.at, anchor.id) if anchor is not None else None, limit=limit)
-    return keyset.page(list(session.exec(keyset.apply(stmt))))
+    keyset = Keyset(order=(col(AuditLog.at), col(AuditLog.id)), descending=True, limit=limit)
+    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    return keyset.read(stmt, lambda page: list(session.exec(page)), key=lambda entry: (entry.at, entry.id))
 
 
 #: The signed-in person, checked on every request (FastAPI resolves this alias at module level).
@@ -46,12 +49,13 @@ def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter()
 
     @router.get("/audit", response_class=HTMLResponse)
-    def audit_page(request: Request, staff: Reader, actor: str = "", action: str = "",
-                   before: RowIdQuery = None) -> HTMLResponse:
+    def audit_page(request: Request, staff: Reader, *, actor: str = "", action: str = "",
+                   before: CursorQuery = None, after: CursorQuery = None) -> HTMLResponse:
+        """`PAGE_SIZE` entries a page, newest first; `before`/`after` a page's cursor: older/newer ones."""
+        after = None if before is not None else after
         with ctx.app.session() as db:
-            page = page_audit(db, actor=actor.strip()[:100], action=action.strip()[:60], before_id=before)
-        rows = page.rows
-        older = rows[-1].id if rows and page.more_after else None
-        return render(request, "audit.html", rows=rows, actor=actor, action=action, older=older)
+            page = page_audit(db, actor=actor.strip()[:100], action=action.strip()[:60], before=before, after=after)
+        return render(request, "audit.html", rows=page.rows, actor=actor, action=action, newer=page.cursor_before,
+                      older=page.cursor_after, paged=page.more_before)
 
     return router

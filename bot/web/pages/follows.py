@@ -11,7 +11,7 @@ from bot.domain import FollowStatus
 from bot.follow.decisions import count_follows, list_follows, mark_manual_done, mark_manual_skipped, page_follows
 from bot.web.accounts import StaffMember
 from bot.web.context import WebContext, act, check_csrf, current_staff, render, safe_next
-from bot.web.ids import RowId, RowIdQuery
+from bot.web.ids import CursorQuery, RowId
 
 RECENTLY_DONE = 50
 #: The waiting list shows this many people a page, with links to newer and older ones.
@@ -26,21 +26,18 @@ def routes(ctx: WebContext) -> APIRouter:
     router = APIRouter(prefix="/follows", dependencies=[Depends(check_csrf)])
 
     @router.get("", response_class=HTMLResponse)
-    def follows_page(request: Request, staff: Staff, before: RowIdQuery = None,
-                     after: RowIdQuery = None) -> HTMLResponse:
-        """`PAGE_SIZE` waiting people a page, newest first; `before`/`after` a decision id: older/newer ones."""
+    def follows_page(request: Request, staff: Staff, before: CursorQuery = None,
+                     after: CursorQuery = None) -> HTMLResponse:
+        """`PAGE_SIZE` waiting people a page, newest first; `before`/`after` a page's cursor: older/newer ones."""
         manual = FollowStatus.MANUAL
         after = None if before is not None else after
         with ctx.app.session() as db:
             page = page_follows(db, status=manual, limit=PAGE_SIZE, before=before, after=after)
             total = count_follows(db, status=manual)
             done = list_follows(db, status=FollowStatus.MANUAL_DONE, limit=RECENTLY_DONE)
-        waiting = page.rows
-        newer = waiting[0][0].id if waiting and page.more_before else None
-        older = waiting[-1][0].id if waiting and page.more_after else None
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return render(request, "follows.html", waiting=waiting, done=done, total=total, newer=newer, older=older,
-                      paged=before is not None or after is not None, here=here)
+        return render(request, "follows.html", waiting=page.rows, done=done, total=total, newer=page.cursor_before,
+                      older=page.cursor_after, paged=page.more_before, here=here)
 
     @router.post("/{decision_id}/done")
     def mark_done(request: Request, decision_id: RowId, staff: Staff,

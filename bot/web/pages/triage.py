@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -22,7 +23,7 @@ from bot.triage.replies import LIVE_REPLY_STATES, latest_replies
 from bot.triage.sla import OPEN_STATUSES, is_sla_breached
 from bot.web.accounts import StaffMember, active_usernames
 from bot.web.context import WebContext, act, check_csrf, duration, form_text, render, require
-from bot.web.ids import RowId, RowIdQuery
+from bot.web.ids import CursorQuery, RowId
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
 LIST_STATUSES = ("open", *(s.value for s in (TriageStatus.RESOLVED, TriageStatus.DISMISSED)))
@@ -109,32 +110,34 @@ def triage_rows(session: Session, items: list[TriageItem], *, now: datetime) -> 
 
 @dataclass(frozen=True, slots=True)
 class TriagePage:
-    """One page of the list: its rows, where it starts in the whole queue, and the ids to page on from."""
+    """One page of the list: its rows, where it starts in the whole queue, and the cursors to page on from."""
 
     rows: list[TriageRow]
     total: int
     offset: int  # how many items come before the first row
-    more_urgent: int | None  # the first row's id when there are more urgent items (the link back)
-    less_urgent: int | None  # the last row's id when there are less urgent items (the link on)
-    paging: str  # the query string's paging part ("&after=ID", "&before=ID" or "") for the page's refresh
+    more_urgent: str | None  # the cursor of the page before, when there are more urgent items (the link back)
+    less_urgent: str | None  # the cursor of the page after, when there are less urgent items (the link on)
+    paging: str  # the query string's paging part ("&after=CURSOR", "&before=CURSOR" or "") for the page's refresh
 
 
-def _listed(session: Session, status: str, now: datetime, *, after: int | None = None,
-            before: int | None = None) -> TriagePage:
-    """`LIST_LIMIT` rows in `status`, most urgent first, after (or before) the item with that id."""
+def _listed(session: Session, status: str, now: datetime, *, after: str | None = None,
+            before: str | None = None) -> TriagePage:
+    """`LIST_LIMIT` rows in `status`, most urgent first, after (or before) the page a cursor came from."""
     wanted = None if status == "open" else TriageStatus(status)
     after = None if before is not None else after
-    items = listing.list_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
+    page = listing.page_items(session, status=wanted, limit=LIST_LIMIT, after=after, before=before)
+    items = page.rows
     total = listing.count_items(session, status=wanted)
     offset = listing.count_items(session, status=wanted, more_urgent_than=items[0]) if items else 0
-    paging = f"&after={after}" if after is not None else (f"&before={before}" if before is not None else "")
+    anchor = [(name, value) for name, value in (("after", after), ("before", before)) if value is not None]
     return TriagePage(
         rows=triage_rows(session, items, now=now),
         total=total,
         offset=offset,
-        more_urgent=items[0].id if items and offset > 0 else None,
-        less_urgent=items[-1].id if items and offset + len(items) < total else None,
-        paging=paging,
+        # counted, so exact; an empty page past the end links back from where it was read
+        more_urgent=page.cursor_before if offset > 0 or not items else None,
+        less_urgent=page.cursor_after if offset + len(items) < total else None,
+        paging=f"&{urlencode(anchor)}" if anchor else "",
     )
 
 
@@ -158,17 +161,17 @@ def routes(ctx: WebContext) -> APIRouter:
         return status if status in LIST_STATUSES else "open"
 
     @router.get("", response_class=HTMLResponse)
-    def triage_page(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
-                    before: RowIdQuery = None) -> HTMLResponse:
-        """`LIST_LIMIT` items a page; `after`/`before` an item id: the less/more urgent ones."""
+    def triage_page(request: Request, staff: Agent, status: str | None = None, after: CursorQuery = None,
+                    before: CursorQuery = None) -> HTMLResponse:
+        """`LIST_LIMIT` items a page; `after`/`before` a page's cursor: the less/more urgent ones."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
             page = _listed(db, wanted, ctx.now(), after=after, before=before)
         return render(request, "triage.html", page=page, rows=page.rows, list_status=wanted, statuses=LIST_STATUSES)
 
     @router.get("/items", response_class=HTMLResponse)
-    def triage_items(request: Request, staff: Agent, status: str | None = None, after: RowIdQuery = None,
-                     before: RowIdQuery = None) -> HTMLResponse:
+    def triage_items(request: Request, staff: Agent, status: str | None = None, after: CursorQuery = None,
+                     before: CursorQuery = None) -> HTMLResponse:
         """The list alone, for the page's 10-second refresh."""
         wanted = status_or_open(status)
         with ctx.app.session() as db:
