@@ -17,6 +17,15 @@ from tests.web.conftest import csrf_token, link, post_form, seed_complaints
 SCRIPT = "@brandbot <script>alert('x')</script> the strap broke"
 
 
+def _add_newer(bot: App, count: int) -> None:
+    """`count` mentions (5000, 5001 …) an hour after the seeded ones, a second apart."""
+    start = bot.clock.now() + timedelta(hours=1)
+    with bot.session() as session:
+        for n in range(count):
+            at = start + timedelta(seconds=n)
+            session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at, seen_at=at))
+
+
 def _seed(bot: App) -> dict[str, int]:
     """Complaint 101 (with an item) at noon; 102 and 103 (not complaints) one and two minutes later."""
     now = bot.clock.now()
@@ -72,12 +81,7 @@ class TestMentionsList:
     def test_pages_of_newest_then_older(self, bot: App, agent: TestClient) -> None:
         """More than a page: the newest PAGE_SIZE, then an 'older' link to the rest (no repeats, none lost)."""
         _seed(bot)
-        start = bot.clock.now() + timedelta(hours=1)
-        with bot.session() as session:
-            for n in range(PAGE_SIZE):
-                at = start + timedelta(seconds=n)
-                session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at,
-                                    seen_at=at))
+        _add_newer(bot, PAGE_SIZE)
         first = agent.get("/mentions").text
         assert first.count("data-mention=") == PAGE_SIZE
         assert 'data-mention="103"' not in first
@@ -96,12 +100,7 @@ class TestMentionsList:
     def test_older_link_only_when_an_older_mention_exists(self, bot: App, agent: TestClient) -> None:
         """A tab holding exactly PAGE_SIZE mentions has no 'older' link; one mention more is on the older page."""
         _seed(bot)  # 101 (flagged, the oldest), 102, 103
-        start = bot.clock.now() + timedelta(hours=1)
-        with bot.session() as session:
-            for n in range(PAGE_SIZE - 2):
-                at = start + timedelta(seconds=n)
-                session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at,
-                                    seen_at=at))
+        _add_newer(bot, PAGE_SIZE - 2)
         not_flagged = agent.get("/mentions?unflagged=true").text
         assert (not_flagged.count("data-mention="), 'data-mention="102"' in not_flagged) == (PAGE_SIZE, True)
         assert 'id="older"' not in not_flagged
@@ -116,12 +115,7 @@ class TestMentionsList:
         """The 'not flagged' tab's older page links to newer mentions; if every newer one was flagged meanwhile,
         the link lands on the tab's (new) first page, not on an empty one."""
         _seed(bot)  # 101 (flagged, the oldest), 102, 103
-        start = bot.clock.now() + timedelta(hours=1)
-        with bot.session() as session:
-            for n in range(PAGE_SIZE):
-                at = start + timedelta(seconds=n)
-                session.add(Mention(id=str(5000 + n), author_id="7", text=f"@brandbot hi {n}", created_at=at,
-                                    seen_at=at))
+        _add_newer(bot, PAGE_SIZE)
         first = agent.get("/mentions?unflagged=true").text
         assert link(first, "newer") is None
         older = link(first, "older")
