@@ -25,7 +25,7 @@ from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.settings import Settings
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import make_engine, session_scope
-from bot.store.models import AuditLog, Author, FollowDecision
+from bot.store.models import AuditLog, Author, FollowDecision, Mention
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import FollowResult
@@ -380,19 +380,28 @@ def enterprise_sandbox(clock: ManualClock) -> Iterator[SandboxServer]:
     server.stop()
 
 
+def _poll(app: App, clock: ManualClock) -> int:
+    """One mentions poll through the bot's listener; how many new mentions it stored."""
+    return poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                         detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id="w1",
+                         sources=(MENTIONS,)).new_mentions
+
+
 class TestOnTheSandbox:
     def test_a_protected_author_gets_a_request_recorded_as_pending(
         self, database_url: str, clock: ManualClock, enterprise_sandbox: SandboxServer
     ) -> None:
-        """Through tweepy over HTTP: the listener's decisions about a protected and a public author end as a
-        follow request X holds for approval and a follow, and the rows say which."""
+        """Through tweepy over HTTP: two authors mention the brand, one then protects their account before the
+        follow job runs; the decisions end as a follow request X holds for approval and a follow, and the rows
+        say which. (A protected account's mention never reaches a brand that does not follow it, so the
+        listener can only have read it while the account was public.)"""
         admin = SandboxAdmin(enterprise_sandbox.url)
-        admin.mention("locked", "@brandbot hello from a private account", protected=True)
+        admin.mention("locked", "@brandbot hello, soon from a private account")
         admin.mention("open", "@brandbot hello from a public one")
         app = App(sandbox_settings(database_url, enterprise_sandbox.url, "enterprise"), clock=clock)
         try:
-            poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
-                          detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id="w1", sources=(MENTIONS,))
+            assert _poll(app, clock) == 2
+            admin.protect("locked")
             run = execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
                                   brand_user_id=BRAND_USER_ID, worker_id="w1")
             with Session(app.engine) as session:
@@ -405,3 +414,33 @@ class TestOnTheSandbox:
                         "open": ("done", "followed through the API")}
         assert [r["target_username"] for r in admin.follow_requests()] == ["locked"]
         assert [f["target_username"] for f in admin.follows()] == ["open"]
+
+    def test_the_listener_reads_a_protected_author_only_once_the_request_is_approved(
+        self, database_url: str, clock: ManualClock, enterprise_sandbox: SandboxServer
+    ) -> None:
+        """While the brand's request waits, the protected author's new mention is not served (the poll stores
+        nothing and does not fail); once the author approves it, the next poll stores that mention."""
+        admin = SandboxAdmin(enterprise_sandbox.url)
+        admin.mention("locked", "@brandbot first, while public")
+        app = App(sandbox_settings(database_url, enterprise_sandbox.url, "enterprise"), clock=clock)
+        try:
+            assert _poll(app, clock) == 1
+            admin.protect("locked")
+            execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                            brand_user_id=BRAND_USER_ID, worker_id="w1")
+            clock.advance(60)
+            hidden = admin.mention("locked", "@brandbot second, now private")
+            clock.advance(60)
+            assert _poll(app, clock) == 0
+            admin.approve_follow_request("locked")
+            clock.advance(60)
+            assert _poll(app, clock) == 1
+            with Session(app.engine) as session:
+                decision = session.exec(select(FollowDecision)).one()
+                stored = set(session.exec(select(Mention.id)))
+        finally:
+            app.engine.dispose()
+        assert hidden in stored
+        assert (decision.status, decision.reason) == ("done", "follow request pending (protected account)")
+        assert (admin.follow_requests(), [f["target_username"] for f in admin.follows()]) == ([], ["locked"])
+
