@@ -444,3 +444,45 @@ class TestOnTheSandbox:
         assert (decision.status, decision.reason) == ("done", "follow request pending (protected account)")
         assert (admin.follow_requests(), [f["target_username"] for f in admin.follows()]) == ([], ["locked"])
 
+
+def test_the_calm_world_on_enterprise_ends_some_follows_as_requests(sqlite_url: str, clock: ManualClock) -> None:
+    """The built-in calm world (seed 3, first 40 minutes) with the listener every 5 s and the follow job every 60 s,
+    as the runner schedules them on Enterprise. Two people protect their account half a minute after a first
+    mention: @adam_roux197 before the follow job reached him (his follow ends as a request X holds), @zoe_nguy256
+    after it had followed her (a follow, and she stays readable). Nothing fails.
+
+    Idle polls are skipped (a poll with no new tweet in the world stores nothing), so it costs little."""
+    server = SandboxServer(SandboxConfig(tier="enterprise", scenario="calm", seed=3), clock).start()
+    app = App(sandbox_settings(sqlite_url, server.url, "enterprise"), clock=clock)
+    admin = SandboxAdmin(server.url)
+    seen = 0
+    try:
+        for step in range(1, 40 * 12 + 1):
+            clock.advance(5)
+            server.state.advance()
+            if len(server.state.world.tweets) != seen:
+                seen = len(server.state.world.tweets)
+                _poll(app, clock)
+            if step % 12 == 0:
+                run = execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock,
+                                      settings=app.settings, brand_user_id=BRAND_USER_ID, worker_id="w1")
+                assert (run.failed, run.stopped) == (0, None)
+        with Session(app.engine) as session:
+            rows = {a.username: (d.status, d.reason) for d, a in session.exec(
+                select(FollowDecision, Author).where(col(Author.id) == col(FollowDecision.author_id)))}
+        requested = [r["target_username"] for r in admin.follow_requests()]
+        followed = {f["target_username"] for f in admin.follows()}
+        world = server.state.world
+        protected = {u.username for u in world.users.values() if u.protected}
+    finally:
+        admin.close()
+        app.engine.dispose()
+        server.stop()
+    assert protected == {"adam_roux197", "zoe_nguy256"}
+    assert (rows["adam_roux197"], rows["zoe_nguy256"]) == (
+        ("done", "follow request pending (protected account)"), ("done", "followed through the API"))
+    assert requested == ["adam_roux197"]
+    assert "zoe_nguy256" in followed
+    assert world.may_see(world.by_username["zoe_nguy256"], BRAND_USER_ID)
+    assert not world.may_see(world.by_username["adam_roux197"], BRAND_USER_ID)
+    assert {status for status, _ in rows.values()} <= {"done", "skipped"}

@@ -204,3 +204,24 @@ class TestInspectionApi:
         response = requests.post(f"{sandbox.url}{path}", json=body, timeout=5)
         assert (response.status_code, response.json()) == (status, {"error": error})
 
+
+def test_a_scenario_author_is_hidden_from_the_brand_once_they_protect_their_account(clock: ManualClock) -> None:
+    """The calm world over HTTP: a person who protects their account half a minute after a first mention
+    is read in mentions until then and not after (seed 3's first such person)."""
+    server = SandboxServer(SandboxConfig(tier="basic", scenario="calm", seed=3), clock).start()
+    try:
+        client = tweepy_client(server.url)
+        runner = server.state.runner
+        while not runner.protecting:
+            clock.advance(10)
+            server.state.advance()
+        [(at, user_id)] = runner.protecting
+        before = client.get_users_mentions(ME, max_results=100, user_auth=True, tweet_fields=["author_id"])
+        clock.set(at)
+        after = client.get_users_mentions(ME, max_results=100, user_auth=True, tweet_fields=["author_id"])
+    finally:
+        server.stop()
+    assert int(user_id) in {t.author_id for t in before.data}
+    assert int(user_id) not in {t.author_id for t in after.data}
+    assert {t.id for t in before.data if t.author_id != int(user_id)} <= {t.id for t in after.data}
+    assert server.state.world.users[user_id].protected
