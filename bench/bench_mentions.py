@@ -98,7 +98,9 @@ def measure(store: str, mentions: int, workdir: Path, *, profile: bool = False) 
         clock.set(START + timedelta(minutes=61))
         server.state.advance()  # the sandbox realises the backlog now, outside the measurement
         with server.state.lock:
-            waiting = sum(1 for t in server.state.world.tweets.values() if BRAND_USER_ID in t.mentioned_ids)
+            world = server.state.world  # what the brand may read (this world protects nobody, so all of them)
+            waiting = sum(1 for t in world.tweets.values()
+                          if BRAND_USER_ID in t.mentioned_ids and world.may_see(t.author_id, BRAND_USER_ID))
         settings = sandbox_settings(url, server.url, "enterprise")
         budget = BudgetKeeper("enterprise", clock)
         engine = make_engine(url)

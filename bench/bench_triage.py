@@ -3,9 +3,11 @@
 Run: `.venv/bin/python bench/bench_triage.py [--tiers basic,pro] [--hours 24]`.
 
 A simulated day of the complaint-storm scenario (30 mentions an hour, ×50 for an hour from 00:15,
-25 % complaints + 5 % critical) per tier, with the bot's polling jobs on their budget-derived
-intervals (see `simday.py`: a discrete-event run on one clock, so a day takes a minute or a few,
-not a day). Latency = triage item `created_at` − mention `created_at`, both on the sandbox's clock.
+25 % complaints + 5 % critical; 9 of its 300 people protect their account half a minute after a
+first mention, so the bot cannot read their later mentions, ~3 % of the day's) per tier, with
+the bot's polling jobs on their budget-derived intervals (see `simday.py`: a discrete-event run
+on one clock, so a day takes a minute or a few, not a day). Latency = triage item `created_at` −
+mention `created_at`, both on the sandbox's clock.
 Targets: p95 <= 15 s on basic, <= 5 s on pro, and no 429 from X all day.
 """
 

@@ -14,7 +14,8 @@ BotError
         ├── DuplicateContent    403 duplicate post: reconcile, never retry
         ├── Unauthorized        401: bad, expired or revoked credentials
         ├── Forbidden           403 for any other reason (e.g. reply not summoned)
-        │   └── NotOnTier       the capability is not available on this tier
+        │   ├── NotOnTier       the capability is not available on this tier
+        │   └── NotVisible      not-authorized-for-resource: e.g. a protected account's post
         ├── NotFound            404 / resource gone
         └── BadRequest          400 (e.g. text over 280 weighted characters)
 """
@@ -111,6 +112,11 @@ class Forbidden(PermanentError):
 
 class NotOnTier(Forbidden):
     """The capability (follow, quote, ...) is not available through the API on this tier."""
+
+
+class NotVisible(Forbidden):
+    """The resource exists but this account may not see it (X's not-authorized-for-resource problem):
+    e.g. a post by a protected account it does not follow (or no longer may, once the author protected it)."""
 
 
 class NotFound(PermanentError):

@@ -25,7 +25,7 @@ from bot.sandbox.testing import SandboxAdmin, sandbox_settings
 from bot.settings import Settings
 from bot.store.coordination import X_429_COUNTER, counter_value
 from bot.store.db import make_engine, session_scope
-from bot.store.models import AuditLog, Author, FollowDecision
+from bot.store.models import AuditLog, Author, FollowDecision, Mention
 from bot.xapi import tiers
 from bot.xapi.budget import BudgetKeeper
 from bot.xapi.client import FollowResult
@@ -380,19 +380,28 @@ def enterprise_sandbox(clock: ManualClock) -> Iterator[SandboxServer]:
     server.stop()
 
 
+def _poll(app: App, clock: ManualClock) -> int:
+    """One mentions poll through the bot's listener; how many new mentions it stored."""
+    return poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                         detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id="w1",
+                         sources=(MENTIONS,)).new_mentions
+
+
 class TestOnTheSandbox:
     def test_a_protected_author_gets_a_request_recorded_as_pending(
         self, database_url: str, clock: ManualClock, enterprise_sandbox: SandboxServer
     ) -> None:
-        """Through tweepy over HTTP: the listener's decisions about a protected and a public author end as a
-        follow request X holds for approval and a follow, and the rows say which."""
+        """Through tweepy over HTTP: two authors mention the brand, one then protects their account before the
+        follow job runs; the decisions end as a follow request X holds for approval and a follow, and the rows
+        say which. (A protected account's mention never reaches a brand that does not follow it, so the
+        listener can only have read it while the account was public.)"""
         admin = SandboxAdmin(enterprise_sandbox.url)
-        admin.mention("locked", "@brandbot hello from a private account", protected=True)
+        admin.mention("locked", "@brandbot hello, soon from a private account")
         admin.mention("open", "@brandbot hello from a public one")
         app = App(sandbox_settings(database_url, enterprise_sandbox.url, "enterprise"), clock=clock)
         try:
-            poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
-                          detector_for=app.detector, brand_user_id=BRAND_USER_ID, worker_id="w1", sources=(MENTIONS,))
+            assert _poll(app, clock) == 2
+            admin.protect("locked")
             run = execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
                                   brand_user_id=BRAND_USER_ID, worker_id="w1")
             with Session(app.engine) as session:
@@ -405,3 +414,75 @@ class TestOnTheSandbox:
                         "open": ("done", "followed through the API")}
         assert [r["target_username"] for r in admin.follow_requests()] == ["locked"]
         assert [f["target_username"] for f in admin.follows()] == ["open"]
+
+    def test_the_listener_reads_a_protected_author_only_once_the_request_is_approved(
+        self, database_url: str, clock: ManualClock, enterprise_sandbox: SandboxServer
+    ) -> None:
+        """While the brand's request waits, the protected author's new mention is not served (the poll stores
+        nothing and does not fail); once the author approves it, the next poll stores that mention."""
+        admin = SandboxAdmin(enterprise_sandbox.url)
+        admin.mention("locked", "@brandbot first, while public")
+        app = App(sandbox_settings(database_url, enterprise_sandbox.url, "enterprise"), clock=clock)
+        try:
+            assert _poll(app, clock) == 1
+            admin.protect("locked")
+            execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                            brand_user_id=BRAND_USER_ID, worker_id="w1")
+            clock.advance(60)
+            hidden = admin.mention("locked", "@brandbot second, now private")
+            clock.advance(60)
+            assert _poll(app, clock) == 0
+            admin.approve_follow_request("locked")
+            clock.advance(60)
+            assert _poll(app, clock) == 1
+            with Session(app.engine) as session:
+                decision = session.exec(select(FollowDecision)).one()
+                stored = set(session.exec(select(Mention.id)))
+        finally:
+            app.engine.dispose()
+        assert hidden in stored
+        assert (decision.status, decision.reason) == ("done", "follow request pending (protected account)")
+        assert (admin.follow_requests(), [f["target_username"] for f in admin.follows()]) == ([], ["locked"])
+
+
+def test_the_calm_world_on_enterprise_ends_some_follows_as_requests(sqlite_url: str, clock: ManualClock) -> None:
+    """The built-in calm world (seed 3, first 40 minutes) with the listener every 5 s and the follow job every 60 s,
+    as the runner schedules them on Enterprise. Two people protect their account half a minute after a first
+    mention: @adam_roux197 before the follow job reached him (his follow ends as a request X holds), @zoe_nguy256
+    after it had followed her (a follow, and she stays readable). Nothing fails.
+
+    Idle polls are skipped (a poll with no new tweet in the world stores nothing), so it costs little."""
+    server = SandboxServer(SandboxConfig(tier="enterprise", scenario="calm", seed=3), clock).start()
+    app = App(sandbox_settings(sqlite_url, server.url, "enterprise"), clock=clock)
+    admin = SandboxAdmin(server.url)
+    seen = 0
+    try:
+        for step in range(1, 40 * 12 + 1):
+            clock.advance(5)
+            server.state.advance()
+            if len(server.state.world.tweets) != seen:
+                seen = len(server.state.world.tweets)
+                _poll(app, clock)
+            if step % 12 == 0:
+                run = execute_follows(engine=app.engine, x=app.x, budget=app.budget, clock=clock,
+                                      settings=app.settings, brand_user_id=BRAND_USER_ID, worker_id="w1")
+                assert (run.failed, run.stopped) == (0, None)
+        with Session(app.engine) as session:
+            rows = {a.username: (d.status, d.reason) for d, a in session.exec(
+                select(FollowDecision, Author).where(col(Author.id) == col(FollowDecision.author_id)))}
+        requested = [r["target_username"] for r in admin.follow_requests()]
+        followed = {f["target_username"] for f in admin.follows()}
+        world = server.state.world
+        protected = {u.username for u in world.users.values() if u.protected}
+    finally:
+        admin.close()
+        app.engine.dispose()
+        server.stop()
+    assert protected == {"adam_roux197", "zoe_nguy256"}
+    assert (rows["adam_roux197"], rows["zoe_nguy256"]) == (
+        ("done", "follow request pending (protected account)"), ("done", "followed through the API"))
+    assert requested == ["adam_roux197"]
+    assert "zoe_nguy256" in followed
+    assert world.may_see(world.by_username["zoe_nguy256"], BRAND_USER_ID)
+    assert not world.may_see(world.by_username["adam_roux197"], BRAND_USER_ID)
+    assert {status for status, _ in rows.values()} <= {"done", "skipped"}

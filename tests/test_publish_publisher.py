@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.credentials_health import UNAUTHORIZED_FLAG
 from bot.crisis import set_crisis
 from bot.domain import PostKind, PostState
-from bot.errors import BadRequest, NotOnTier, RateLimited, TransientError, Unauthorized, UsageCapExceeded
+from bot.errors import BadRequest, NotOnTier, NotVisible, RateLimited, TransientError, Unauthorized, UsageCapExceeded
 from bot.publish.publisher import Publisher
 from bot.publish.queue import enqueue_post
 from bot.publish.reconcile import POSTED_COUNTER
@@ -357,7 +357,7 @@ class TestTriageReplies:
             assert triage.reply(session, item_id=item_id, actor="sam", now=clock.now(), renderer=None, locale="en",
                                 text="@ada trying again")[0].state == "scheduled"
 
-    @pytest.mark.parametrize("way", ["target deleted", "refused", "duplicate"])
+    @pytest.mark.parametrize("way", ["target deleted", "target not visible", "refused", "duplicate"])
     def test_every_way_a_reply_fails_writes_the_same_rows(self, engine: Engine, clock: ManualClock,
                                                           way: str) -> None:
         """Whatever failed the reply: attempt, post and audit rows say why, and the item is claimed again."""
@@ -369,6 +369,13 @@ class TestTriageReplies:
             outcome = "failed"
             error = audited = (f"tweet deleted: the post being answered ({mention_id}) no longer exists, "
                                f"so nothing was sent (tweet {mention_id} not found)")
+        elif way == "target not visible":  # the author protected their account; the brand is not a follower
+            x.fail_next("get_tweet", NotVisible("GET /2/tweets/:id: Authorization Error", status=200,
+                                                endpoint=tiers.GET_TWEET))
+            outcome = "failed"
+            error = audited = (f"tweet not visible: the post being answered ({mention_id}) is from a protected "
+                               "account that does not let this account see it, so nothing was sent "
+                               "(GET /2/tweets/:id: Authorization Error)")
         elif way == "refused":
             x.fail_next("create_tweet", BadRequest("400 bad", status=400, endpoint=tiers.POST_TWEET))
             outcome, error = "failed", "BadRequest: 400 bad"
@@ -510,3 +517,27 @@ class TestReplyTargetOnSandbox:
             assert [a.outcome for a in attempts] == ["failed"]
         assert _triage_state(engine, item_id)[:2] == ("claimed", "sam")
         assert usage.get(tiers.POST_TWEET, 0) == 0, usage
+
+    def test_a_target_no_longer_visible_is_never_posted_to(self, engine: Engine, clock: ManualClock,
+                                                          sandbox: SandboxServer) -> None:
+        """The author protected their account after the mention was read: the lookup answers not authorized, the
+        post fails 'tweet not visible' with nothing sent, and later runs do not try again."""
+        publisher, item_id, post_id, mention_id = self._setup(engine, clock, sandbox)
+        admin = SandboxAdmin(sandbox.url)
+        admin.protect("ada")
+        assert publisher.run_once().failed == [post_id]
+        clock.advance(600)
+        again = publisher.run_once()
+        usage = admin.usage()
+        assert admin.posts() == []
+        admin.close()
+        assert (again.failed, again.requeued, again.posted) == ([], [], [])
+        assert (usage["calls"].get(tiers.GET_TWEET), usage["calls"].get(tiers.POST_TWEET)) == (1, None)
+        with Session(engine) as session:
+            post = session.get(Post, post_id)
+            assert post is not None
+            assert (post.state, post.last_error) == ("failed", (
+                f"tweet not visible: the post being answered ({mention_id}) is from a protected account that does "
+                f"not let this account see it, so nothing was sent (GET /2/tweets/:id: Authorization Error Sorry, "
+                f"you are not authorized to see the Tweet with id: [{mention_id}].)"))
+        assert _triage_state(engine, item_id)[:2] == ("claimed", "sam")

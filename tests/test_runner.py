@@ -16,6 +16,7 @@ from bot.listen.poller import SEARCH, PollProgress, poll_mentions
 from bot.publish.queue import enqueue_post
 from bot.runner import BotRunner, JobPlan
 from bot.sandbox.config import SandboxConfig
+from bot.sandbox.scenarios import PROTECT_AFTER_S
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import BRAND_USER_ID
 from bot.sandbox.testing import sandbox_settings
@@ -32,11 +33,25 @@ def _settings(url: str, sandbox_url: str, tier: str) -> Settings:
 
 
 def _sandbox_mention_ids(server: SandboxServer, until: datetime) -> set[str]:
+    """The brand's mentions up to `until` that it may still read (not those of people who protected their account)."""
     world = server.state.world
     with world.lock:
         return {t.id for t in world.tweets.values()
                 if BRAND_USER_ID in t.mentioned_ids and t.author_id != BRAND_USER_ID and t.created_at <= until
-                and not t.is_retweet}
+                and not t.is_retweet and world.may_see(t.author_id, BRAND_USER_ID)}
+
+
+def _never_readable_ids(server: SandboxServer) -> set[str]:
+    """Mentions posted once their author had protected the account (on Basic the brand follows nobody)."""
+    world = server.state.world
+    with world.lock:
+        mentions = sorted((t for t in world.tweets.values() if BRAND_USER_ID in t.mentioned_ids),
+                          key=lambda t: int(t.id))
+        first: dict[str, datetime] = {}
+        for t in mentions:
+            first.setdefault(t.author_id, t.created_at)
+        return {t.id for t in mentions if world.users[t.author_id].protected
+                and t.created_at >= first[t.author_id] + timedelta(seconds=PROTECT_AFTER_S)}
 
 
 @pytest.mark.slow
@@ -61,9 +76,12 @@ def test_complaint_storm_end_to_end_on_basic(sqlite_url: str) -> None:
                       progress=PollProgress(), sources=(SEARCH,))
     server.stop()
     expected = _sandbox_mention_ids(server, stopped_at - timedelta(minutes=1))
+    hidden = _never_readable_ids(server)
     with Session(app.engine) as session:
         stored = set(session.exec(select(Mention.id)))
         assert expected <= stored, f"{len(expected - stored)} mentions missed"
+        assert hidden, "people in the storm protected their account and went on posting"
+        assert not hidden & stored, "a protected account's mention never reaches a brand that does not follow it"
         assert session.exec(select(func.count()).select_from(Mention)).one() == len(stored)
         assert len(stored) > 200  # the storm really happened
         items = list_items(session, limit=5000)

@@ -206,3 +206,28 @@ class TestSchemaValidator:
             pytest.skip("../shared/xapi/openapi.json is absent")
         me, by_id = spec.response_schema("GET", "/2/users/me", 200), spec.response_schema("GET", "/2/users/5", 200)
         assert me != by_id
+
+
+class TestProtectedContract:
+    def test_hidden_tweet_lookups_match_openapi_schema(
+        self, sandbox: SandboxServer, clock: ManualClock, spec: _Spec | None
+    ) -> None:
+        """No live recording of a not-authorized answer exists: the sandbox's (a protected author's tweet looked
+        up alone, among others, and their timeline) validates against X's spec, NotAuthorizedForResourceProblem."""
+        if spec is None:
+            pytest.skip("../shared/xapi/openapi.json is absent (X's spec is not copied into the repo)")
+        world = sandbox.state.world
+        with world.lock:
+            locked = world.add_user(username="locked", created_at=clock.now(), protected=True)
+            fan = world.add_user(username="fan", created_at=clock.now())
+            hidden = world.add_tweet(author_id=locked.id, text="@brandbot psst", created_at=clock.now()).id
+            public = world.add_tweet(author_id=fan.id, text="@brandbot hi", created_at=clock.now()).id
+        client = tweepy_client(sandbox.url)
+        for path, params in ((f"/2/tweets/{hidden}", None), ("/2/tweets", {"ids": f"{public},{hidden}"}),
+                             (f"/2/users/{locked.id}/tweets", None)):
+            response = client.request("GET", path, params=params, user_auth=True)
+            schema = spec.response_schema("GET", path, response.status_code)
+            assert schema is not None, path
+            body = response.json()
+            assert spec.errors(body, schema) == [], path
+            assert body["errors"][-1]["type"] == "https://api.x.com/2/problems/not-authorized-for-resource"

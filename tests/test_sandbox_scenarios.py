@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.sandbox.scenarios import BUILTIN, ScenarioRunner, load_scenario
+from bot.sandbox import templates as tpl
+from bot.sandbox.scenarios import BUILTIN, PROTECT_AFTER_S, ScenarioRunner, load_scenario
 from bot.sandbox.state import World
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -80,6 +81,69 @@ class TestRates:
         assert langs == {"en", "fr"}
         assert "ETH" in texts
         assert "caught fire" in texts or "a pris feu" in texts
+
+
+def visible_mentions_between(world: World, start: datetime, end: datetime) -> int:
+    """How many of the mentions created in [start, end) the brand may read now (protected authors' hidden)."""
+    return sum(1 for t in world.tweets.values() if world.brand.id in t.mentioned_ids
+               and start <= t.created_at < end and world.may_see(t.author_id, world.brand.id))
+
+
+def protected(world: World) -> set[str]:
+    return {u.username for u in world.users.values() if u.protected}
+
+
+class TestProtectedPeople:
+    def test_the_same_people_protect_their_account_however_realised(self) -> None:
+        """Who is protected after 3 hours does not depend on how often `realise` was called; nobody is spam."""
+        once, steps = run("calm", seed=5, hours=3), run("calm", seed=5, hours=3, steps=37)
+        assert protected(once) == protected(steps)
+        assert protected(once)
+        assert not any(name.startswith(tuple(tpl.SPAM_NAMES)) for name in protected(once))
+
+    def test_each_protects_half_a_minute_after_their_first_mention(self) -> None:
+        """Realised up to 29 s after a first mention the person is still public; at 30 s they are protected."""
+        world = World(brand_username="brandbot", now=START)
+        runner = ScenarioRunner(load_scenario("calm"), world=world, seed=3, start=START)
+        now = START
+        while not runner.protecting:
+            now += timedelta(seconds=1)
+            runner.realise(now)
+        [(at, user_id)] = runner.protecting
+        first = min(t.created_at for t in world.tweets.values() if t.author_id == user_id)
+        assert at == first + timedelta(seconds=PROTECT_AFTER_S)
+        runner.realise(at - timedelta(seconds=1))
+        assert not world.users[user_id].protected
+        runner.realise(at)
+        assert (world.users[user_id].protected, runner.protecting) == (True, [])
+
+    def test_the_brand_still_reads_almost_every_storm_mention(self) -> None:
+        """Seed 11's storm hour: 1,521 mentions, of which the 43 by people who protected their account are hidden
+        from the brand (1,478 readable); over the day 54 of 2,205."""
+        world = run("complaint-storm", seed=11, hours=24)
+        storm = (START + timedelta(minutes=15), START + timedelta(minutes=75))
+        day = (START, START + timedelta(hours=24))
+        assert (mentions_between(world, *storm), visible_mentions_between(world, *storm)) == (1521, 1478)
+        assert (mentions_between(world, *day), visible_mentions_between(world, *day)) == (2205, 2151)
+
+    def test_quiet_and_files_protect_nobody_by_default(self, tmp_path: Path) -> None:
+        """Only the built-in calm and complaint-storm worlds have people who protect their account."""
+        path = tmp_path / "busy.json"
+        path.write_text(json.dumps({"rate_per_hour": 60}))
+        assert [load_scenario(n).protected_share for n in ("quiet", "calm", "complaint-storm", str(path))] == [
+            0.0, 0.05, 0.05, 0.0]
+
+    def test_a_file_sets_the_share_and_delay(self, tmp_path: Path) -> None:
+        """`protected_share` and `protect_after_minutes` are read from a scenario file; a share over 1 is refused."""
+        path = tmp_path / "locked.json"
+        path.write_text(json.dumps({"rate_per_hour": 60, "protected_share": 1, "protect_after_minutes": 2}))
+        scenario = load_scenario(str(path))
+        assert (scenario.protected_share, scenario.protect_after_s, scenario.protects("anyone")) == (1.0, 120.0, True)
+        path.write_text(json.dumps({"protected_share": 1.5}))
+        with pytest.raises(ConfigError) as info:
+            load_scenario(str(path))
+        assert info.value.problems == [
+            "invalid scenario 'locked': ValueError('protected_share must be a number from 0 to 1, not 1.5')"]
 
 
 class TestScenarioFiles:

@@ -14,6 +14,7 @@ from bot.errors import (
     Forbidden,
     NotFound,
     NotOnTier,
+    NotVisible,
     PermanentError,
     RateLimited,
     TransientError,
@@ -44,6 +45,8 @@ class TestTranslateResponse:
             (403, {"title": "Forbidden", "type": "about:blank", "detail": "anything"}, [453], NotOnTier),
             (403, {"title": "Forbidden", "type": "about:blank", "detail": "not available on this access level"}, [],
              Forbidden),
+            (403, {"title": "Authorization Error",
+                   "type": "https://api.x.com/2/problems/not-authorized-for-resource"}, [], NotVisible),
             (404, {"title": "Not Found Error"}, [], NotFound),
             (429, {"title": "UsageCapExceeded", "type": "https://api.x.com/2/problems/usage-capped"}, [],
              UsageCapExceeded),
@@ -92,10 +95,20 @@ class TestPartialErrors:
         assert type(error) is NotFound
         assert str(error) == "GET /2/tweets/:id: Not Found Error Could not find tweet with id: [20]."
 
-    def test_unauthorized_resource_is_forbidden(self) -> None:
-        """A protected author's post (not-authorized-for-resource) is Forbidden."""
+    def test_unauthorized_resource_is_not_visible(self) -> None:
+        """A protected author's post (not-authorized-for-resource) is NotVisible, a kind of Forbidden."""
         body = {"errors": [{"title": "Authorization Error",
+                            "detail": "Sorry, you are not authorized to see the Tweet with id: [20].",
                             "type": "https://api.twitter.com/2/problems/not-authorized-for-resource"}]}
+        error = partial_error(body, endpoint="GET /2/tweets/:id")
+        assert type(error) is NotVisible
+        assert isinstance(error, Forbidden)
+        assert str(error) == ("GET /2/tweets/:id: Authorization Error Sorry, you are not authorized to see the "
+                              "Tweet with id: [20].")
+
+    def test_disallowed_resource_stays_forbidden(self) -> None:
+        """A disallowed-resource problem is plain Forbidden, not NotVisible."""
+        body = {"errors": [{"title": "Disallowed Resource", "type": "https://api.x.com/2/problems/disallowed-resource"}]}
         assert type(partial_error(body, endpoint="GET /2/tweets/:id")) is Forbidden
 
     def test_data_with_errors_is_not_an_error(self) -> None:

@@ -17,9 +17,11 @@ One run (`Publisher.run_once`, called every few seconds by the scheduler of ever
    `bot.crisis.held_by_crisis`) are claimed.
 4. **Check a reply's target**: right before a reply is sent, the tweet it answers is looked up
    (GET /2/tweets/:id, budgeted like every call). A deleted tweet fails the post ("tweet
-   deleted") without calling POST /2/tweets, so a reply never goes out as a stand-alone tweet;
-   X's 403 for a vanished target stays as the backstop. A spent lookup budget makes the reply
-   wait; a tier without the lookup fails it (`NotOnTier`), as X refusing the lookup does.
+   deleted"), and so does one the account may no longer see ("tweet not visible": its author
+   protected their posts and the brand is not an approved follower), without calling POST
+   /2/tweets, so a reply never goes out as a stand-alone tweet; X's 403 for a vanished or hidden
+   target stays as the backstop. A spent lookup budget makes the reply wait; a tier without the
+   lookup fails it (`NotOnTier`), as X refusing the lookup does.
 
 Outcomes: posted; duplicate content → reconcile (it is already out) or fail; 429/5xx/timeouts →
 back on the schedule with exponential backoff and jitter (or the rate-limit reset); 401 → the
@@ -48,6 +50,7 @@ from bot.errors import (
     CreditsDepleted,
     DuplicateContent,
     NotFound,
+    NotVisible,
     PermanentError,
     RateLimited,
     TransientError,
@@ -326,7 +329,8 @@ class Publisher:
         return True
 
     def _target_exists(self, claim: _Claim, report: PublishReport) -> bool:
-        """Look up the tweet a reply answers; a deleted one fails the post (nothing is sent).
+        """Look up the tweet a reply answers; a deleted one, or one the account may not see, fails the post
+        (nothing is sent: X would refuse the reply, and retrying cannot help until the author lets the brand in).
 
         Waits (requeued, attempt not counted) while the lookup budget is spent; other lookup
         errors (`NotOnTier` too) propagate to `_publish`, which handles them like a failed post.
@@ -349,6 +353,13 @@ class Publisher:
             with session_scope(self._engine) as session:
                 self._fail(session, claim, report, error=error)
             log.warning("publish.reply_target_deleted", post_id=claim.post_id, tweet_id=claim.reply_target)
+            return False
+        except NotVisible as exc:
+            error = (f"tweet not visible: the post being answered ({claim.reply_target}) is from a protected account "
+                     f"that does not let this account see it, so nothing was sent ({exc})")
+            with session_scope(self._engine) as session:
+                self._fail(session, claim, report, error=error)
+            log.warning("publish.reply_target_not_visible", post_id=claim.post_id, tweet_id=claim.reply_target)
             return False
         return True
 

@@ -12,6 +12,7 @@ from bot.sandbox.messages import Request, Response
 from bot.sandbox.render import iso
 
 _DELETE = re.compile(r"^/_sandbox/tweets/(?P<id>\d+)/delete$")
+_USER = re.compile(r"^/_sandbox/users/(?P<username>\w{1,15})$")
 
 
 def _ok(body: Any, status: int = 200) -> Response:
@@ -53,6 +54,10 @@ def _dispatch(state: SandboxState, request: Request, now: Any) -> Response:
              "created_at": iso(at)}
             for (s, t), at in sorted(world.follow_requests.items(), key=lambda kv: kv[1])
         ])
+    if method == "POST" and path == "/_sandbox/follow-requests/approve":
+        return _approve(state, _object(request), now)
+    if method == "POST" and (match := _USER.match(path)):
+        return _set_protected(state, match["username"], _object(request), now)
     if method == "GET" and path == "/_sandbox/usage":
         return _ok(state.ledger.summary())
     if method == "GET" and path == "/_sandbox/clock":
@@ -86,6 +91,32 @@ def _object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object")
     return body
+
+
+def _approve(state: SandboxState, body: dict[str, Any], now: Any) -> Response:
+    """The protected `target_username` approves the pending follow request of `source_user_id` (the brand unless
+    given): from now on that follower sees its tweets."""
+    world = state.world
+    target = world.user_by_username(str(body.get("target_username", "")))
+    source = str(body.get("source_user_id", world.brand.id))
+    if target is None:
+        return _bad("no such user", 404)
+    if not world.approve_request(source, target.id, now):
+        return _bad(f"no pending follow request from {source} to @{target.username}", 404)
+    return _ok({"source_user_id": source, "target_user_id": target.id, "following": True})
+
+
+def _set_protected(state: SandboxState, username: str, body: dict[str, Any], now: Any) -> Response:
+    """Protect (or open) an existing account's tweets, e.g. an author locking their account after a complaint."""
+    world = state.world
+    user = world.user_by_username(username)
+    if user is None:
+        return _bad("no such user", 404)
+    protected = body.get("protected")
+    if not isinstance(protected, bool):
+        raise ValidationError("protected must be true or false")
+    world.set_protected(user.id, protected, now)
+    return _ok({"id": user.id, "username": user.username, "protected": user.protected})
 
 
 def _add_tweet(state: SandboxState, body: dict[str, Any], now: Any, *, mention: bool) -> Response:

@@ -6,7 +6,12 @@ A scenario file is JSON, for example::
      "phases": [{"start_minutes": 30, "duration_minutes": 60, "multiplier": 10, "storm": true}],
      "mix": {"praise": 0.5, "question": 0.3, "spam": 0.05, "complaint": 0.1, "critical": 0.05},
      "languages": {"en": 0.5, "fr": 0.5}, "population": 500,
+     "protected_share": 0.05, "protect_after_minutes": 0.5,
      "mentions": [{"at_minutes": 1, "author": "first_fan", "text": "@brandbot hello!", "lang": "en"}]}
+
+`protected_share` (default 0; 0.05 in the built-in calm and complaint-storm worlds) of the people
+protect their account `protect_after_minutes` (default 0.5) after their first mention: from then
+on only approved followers see their tweets (`bot.sandbox.scenarios`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Handlers of the `/2/...` endpoints. Each takes a `Call` and returns (status, body, posts read)."""
+"""Handlers of the `/2/...` endpoints. Each takes a `Call` and returns (status, body, posts read).
+
+What a caller reads is what it may see (`World.may_see`): a protected account's tweets are left out
+of mentions and search before paging (so `result_count`, `newest_id`/`oldest_id` and `next_token`
+describe only what is returned), and looking one up, or the account's timeline, answers 200 with a
+not-authorized `errors[]` item instead of data.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +36,11 @@ class Call:
     caller: Caller
     params: dict[str, str]
     now: datetime
+
+    @property
+    def viewer(self) -> str | None:
+        """Whose eyes the request reads with: the user, or None for an app-only caller (nobody's follower)."""
+        return self.caller.user_id
 
 
 Outcome = tuple[int, dict[str, Any], int]
@@ -113,7 +124,7 @@ def post_tweet(call: Call) -> Outcome:
     target = None
     if reply_id is not None:
         target = world.visible(str(reply_id), call.now)
-        if target is None:
+        if target is None or not world.may_see(target.author_id, me):
             return 403, problems.reply_target_gone(), 0
         if state.tier != "enterprise" and not world.summoned_by(target, me):
             return 403, problems.reply_not_summoned(), 0
@@ -122,6 +133,7 @@ def post_tweet(call: Call) -> Outcome:
         if state.tier != "enterprise":
             return 403, problems.not_enrolled("POST /2/tweets (quote_tweet_id)", state.tier), 0
         quoted = world.visible(str(body["quote_tweet_id"]), call.now)
+        quoted = quoted if quoted is not None and world.may_see(quoted.author_id, me) else None
     with world.lock:
         for t in world.tweets.values():
             if t.author_id == me and t.text == text and not t.deleted and call.now - t.created_at < DUPLICATE_WINDOW:
@@ -147,6 +159,8 @@ def get_tweet(call: Call) -> Outcome:
     tweet = call.state.world.visible(call.params["id"], call.now)
     if tweet is None:
         return 404, {"errors": [problems.not_found("tweet", "id", call.params["id"])]}, 0
+    if not call.state.world.may_see(tweet.author_id, call.viewer):
+        return _lookup_body(call, [], [problems.not_authorized("tweet", "id", tweet.id)], single=True)
     return _lookup_body(call, [tweet], [], single=True)
 
 
@@ -155,9 +169,18 @@ def get_tweets(call: Call) -> Outcome:
     ids = [i for i in raw.split(",") if i]
     if not 1 <= len(ids) <= 100 or any(not i.isdigit() for i in ids):
         raise BadParamError("ids", raw, f"The `ids` query parameter value [{raw}] is not valid")
-    found = [t for i in ids if (t := call.state.world.visible(i, call.now)) is not None]
-    missing = [problems.not_found("tweet", "ids", i) for i in ids if call.state.world.visible(i, call.now) is None]
-    return _lookup_body(call, found, missing, single=False)
+    world = call.state.world
+    found: list[Tweet] = []
+    errors: list[dict[str, Any]] = []
+    for i in ids:
+        tweet = world.visible(i, call.now)
+        if tweet is None:
+            errors.append(problems.not_found("tweet", "ids", i))
+        elif not world.may_see(tweet.author_id, call.viewer):
+            errors.append(problems.not_authorized("tweet", "ids", i))
+        else:
+            found.append(tweet)
+    return _lookup_body(call, found, errors, single=False)
 
 
 def _lookup_body(call: Call, tweets: list[Tweet], errors: list[dict[str, Any]], *, single: bool) -> Outcome:
@@ -220,8 +243,10 @@ def _known_user(call: Call) -> Outcome | None:
 def user_tweets(call: Call) -> Outcome:
     if (missing := _known_user(call)) is not None:
         return missing
-    uid = call.params["id"]
-    tweets = [t for t in call.state.world.timeline(call.now) if t.author_id == uid]
+    world, uid = call.state.world, call.params["id"]
+    if not world.may_see(uid, call.viewer):
+        return 200, {"errors": [problems.not_authorized("user", "id", uid)]}, 0
+    tweets = [t for t in world.timeline(call.now, viewer=call.viewer) if t.author_id == uid]
     return _window(call, tweets, page_param="pagination_token", max_lo=5)
 
 
@@ -229,7 +254,7 @@ def mentions(call: Call) -> Outcome:
     if (missing := _known_user(call)) is not None:
         return missing
     uid = call.params["id"]
-    tweets = [t for t in call.state.world.timeline(call.now) if uid in t.mentioned_ids]
+    tweets = [t for t in call.state.world.timeline(call.now, viewer=call.viewer) if uid in t.mentioned_ids]
     return _window(call, tweets, page_param="pagination_token", max_lo=5)
 
 
@@ -242,7 +267,8 @@ def search_recent(call: Call) -> Outcome:
     except ValidationError as exc:
         raise BadParamError("query", raw, f"There were errors processing your request: {exc.reason}") from exc
     world, oldest = call.state.world, call.now - SEARCH_WINDOW
-    tweets = [t for t in world.timeline(call.now) if t.created_at >= oldest and query.matches(t, world)]
+    tweets = [t for t in world.timeline(call.now, viewer=call.viewer)
+              if t.created_at >= oldest and query.matches(t, world)]
     return _window(call, tweets, page_param="next_token", max_lo=10)
 
 

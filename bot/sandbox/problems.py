@@ -108,6 +108,24 @@ def not_found(resource_type: str, parameter: str, value: str) -> Body:
     }
 
 
+def not_authorized(resource_type: str, parameter: str, value: str) -> Body:
+    """A 200 `errors[]` item for a resource the caller may not see (a protected account's tweet or timeline).
+
+    The spec's NotAuthorizedForResourceProblem (../shared/xapi/openapi.json: type, title, detail and
+    resource_type required); no live recording of one exists, so the wording follows `not_found`'s.
+    """
+    noun = "Tweet" if resource_type == "tweet" else resource_type
+    return {
+        "value": value,
+        "detail": f"Sorry, you are not authorized to see the {noun} with {parameter}: [{value}].",
+        "title": "Authorization Error",
+        "resource_type": resource_type,
+        "parameter": parameter,
+        "resource_id": value,
+        "type": "https://api.x.com/2/problems/not-authorized-for-resource",
+    }
+
+
 def server_error(status: int) -> Body:
     title = "Service Unavailable" if status == 503 else "Internal Server Error"
     return {"title": title, "detail": title, "type": "about:blank", "status": status}

@@ -5,10 +5,17 @@ rate, e.g. a viral complaint ×50 for an hour). The runner is lazy: `realise(now
 mentions due up to `now` and keeps only the next pending arrival, so memory stays bounded.
 Arrival times and texts come from one RNG seeded with the config's seed, in a fixed order,
 so the same seed gives the same mentions whenever and however often `realise` is called.
+
+A share of the people (`protected_share`, chosen by a hash of the name, so the stream of
+arrivals is untouched) protect their account `protect_after_s` after their first mention of
+the brand, as people piled on in a complaint thread do: the brand saw that first mention only
+if it read it in time, and from then on it sees their tweets only if it already followed them
+(a follow after that is a pending request, which the scenario never approves).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import random
 import zlib
@@ -24,6 +31,8 @@ from bot.sandbox.state import Tweet, World
 DEFAULT_MIX = {"praise": 0.3, "question": 0.3, "spam": 0.1, "complaint": 0.25, "critical": 0.05}
 DEFAULT_LANGUAGES = {"en": 0.7, "fr": 0.3}
 REPLY_SHARE = 0.15  # share of mentions that answer the brand's latest post
+PROTECTED_SHARE = 0.05  # share of the built-in worlds' people who protect their account after mentioning the brand
+PROTECT_AFTER_S = 30.0  # how long after their first mention they do (between two runs of the bot's follow job)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,12 @@ class Scenario:
     languages: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LANGUAGES))
     population: int = 300
     scripted: tuple[Scripted, ...] = ()
+    protected_share: float = 0.0  # share of (non-spam) people who protect their account after mentioning
+    protect_after_s: float = PROTECT_AFTER_S
+
+    def protects(self, author: str) -> bool:
+        """Whether `author` is one of the people who protect their account (a stable hash of the name)."""
+        return zlib.crc32(f"protected|{author}".encode()) % 10_000 < self.protected_share * 10_000
 
     def rate_at(self, offset_s: float) -> float:
         """Mentions per second at `offset_s` seconds after the start."""
@@ -77,11 +92,12 @@ class Scenario:
 
 BUILTIN: dict[str, Scenario] = {
     "quiet": Scenario("quiet", rate_per_hour=0.0),
-    "calm": Scenario("calm", rate_per_hour=30.0),
+    "calm": Scenario("calm", rate_per_hour=30.0, protected_share=PROTECTED_SHARE),
     "complaint-storm": Scenario(
         "complaint-storm",
         rate_per_hour=30.0,
         phases=(Phase(start_s=15 * 60, duration_s=3600, multiplier=50.0, storm=True),),
+        protected_share=PROTECTED_SHARE,
     ),
 }
 
@@ -92,6 +108,13 @@ def _weights(raw: object, default: dict[str, float], allowed: tuple[str, ...], w
     if not isinstance(raw, dict) or not raw or any(k not in allowed for k in raw):
         raise ConfigError([f"scenario {what} must map {'/'.join(allowed)} to weights"])
     return {str(k): float(v) for k, v in raw.items()}
+
+
+def _share(raw: object) -> float:
+    """`protected_share` from JSON: a number from 0 to 1 (a ValueError becomes the caller's ConfigError)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
+        raise ValueError(f"protected_share must be a number from 0 to 1, not {raw!r}")
+    return float(raw)
 
 
 def scenario_from_json(data: dict[str, Any], *, name: str = "custom") -> Scenario:
@@ -118,6 +141,8 @@ def scenario_from_json(data: dict[str, Any], *, name: str = "custom") -> Scenari
             languages=_weights(data.get("languages"), DEFAULT_LANGUAGES, ("en", "fr"), "languages"),
             population=int(data.get("population", 300)),
             scripted=tuple(sorted(scripted, key=lambda s: s.at_s)),
+            protected_share=_share(data.get("protected_share", 0.0)),
+            protect_after_s=float(data.get("protect_after_minutes", PROTECT_AFTER_S / 60)) * 60,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError([f"invalid scenario {name!r}: {exc!r}"]) from exc
@@ -161,6 +186,8 @@ class ScenarioRunner:
         self._pending: _Arrival | None = None
         self._exhausted = False
         self._scripted = list(scenario.scripted)
+        self._protecting: list[tuple[datetime, str]] = []  # (when, user id): people about to protect their account
+        self._will_protect: set[str] = set()
         self.emitted = 0
 
     def realise(self, now: datetime) -> list[Tweet]:
@@ -179,7 +206,19 @@ class ScenarioRunner:
                 out.append(self._emit(self._pending))
                 self._pending = None
             else:
+                self._protect_due(now)
                 return out
+
+    @property
+    def protecting(self) -> list[tuple[datetime, str]]:
+        """(when, user id) of the people who will protect their account, soonest first."""
+        return sorted(self._protecting)
+
+    def _protect_due(self, now: datetime) -> None:
+        """Protect the accounts whose time has come (nothing reads the world between two `realise` calls)."""
+        while self._protecting and self._protecting[0][0] <= now:
+            _, user_id = heapq.heappop(self._protecting)
+            self.world.set_protected(user_id, True, now)
 
     def _emit(self, arrival: _Arrival) -> Tweet:
         world = self.world
@@ -191,12 +230,21 @@ class ScenarioRunner:
                 followers_count=arrival.followers,
                 following_count=arrival.followers // 3 + 10,
             )
+            if self._will_protect_later(arrival, user.id):
+                self._will_protect.add(user.id)
+                at = arrival.at + timedelta(seconds=self.scenario.protect_after_s)
+                heapq.heappush(self._protecting, (at, user.id))
             latest = world.latest_post(world.brand.id, arrival.at)
             reply_to = latest if latest is not None and arrival.kind != "spam" and self._reply_roll(arrival) else None
             self.emitted += 1
             return world.add_tweet(
                 author_id=user.id, text=arrival.text, created_at=arrival.at, lang=arrival.lang, in_reply_to=reply_to
             )
+
+    def _will_protect_later(self, arrival: _Arrival, user_id: str) -> bool:
+        """A first mention by one of the people who protect their account (never spam or a scripted mention)."""
+        return (arrival.kind not in ("spam", "scripted") and user_id not in self._will_protect
+                and self.scenario.protects(arrival.author))
 
     @staticmethod
     def _reply_roll(arrival: _Arrival) -> bool:

@@ -71,7 +71,9 @@ class World:
 
     Following a protected account makes a request (`follow_requests`), not a follow: it is not in
     either account's followers/following and does not move their counts, as on X until the account
-    approves it (the sandbox never approves one by itself).
+    approves it (`approve_request`; the sandbox never approves one by itself). A protected account's
+    tweets are seen only by itself and its approved followers (`may_see`): reads filter them out
+    for anyone else, and a lookup says not authorized.
     """
 
     def __init__(self, *, brand_username: str, now: datetime) -> None:
@@ -198,10 +200,22 @@ class World:
             return None
         return tweet
 
-    def timeline(self, now: datetime) -> list[Tweet]:
-        """Every visible tweet, newest first."""
+    def may_see(self, author_id: str, viewer_id: str | None) -> bool:
+        """Whether `viewer_id` (None: an app-only caller, nobody's follower) may read `author_id`'s tweets.
+
+        A protected account's tweets are for itself and its approved followers only; a pending
+        follow request does not count.
+        """
+        author = self.users.get(author_id)
+        if author is None or not author.protected or viewer_id == author_id:
+            return True
+        return viewer_id is not None and (viewer_id, author_id) in self.follows
+
+    def timeline(self, now: datetime, *, viewer: str | None) -> list[Tweet]:
+        """Every visible tweet `viewer` may read (`may_see`), newest first."""
         with self.lock:
-            live = [t for t in self.tweets.values() if not t.deleted and t.created_at <= now]
+            live = [t for t in self.tweets.values()
+                    if not t.deleted and t.created_at <= now and self.may_see(t.author_id, viewer)]
         live.sort(key=lambda t: int(t.id), reverse=True)
         return live
 
@@ -246,6 +260,23 @@ class World:
                 return True
             self.follow_requests.setdefault(key, now)
             return False
+
+    def approve_request(self, source_id: str, target_id: str, now: datetime) -> bool:
+        """The protected `target_id` approves `source_id`'s pending request: it becomes a follow; False when none."""
+        with self.lock:
+            if self.follow_requests.pop((source_id, target_id), None) is None:
+                return False
+            self.follow(source_id, target_id, now)
+            return True
+
+    def set_protected(self, user_id: str, protected: bool, now: datetime) -> None:
+        """Protect (or open) an account's tweets. Opening it makes its pending requests follows (nobody is left
+        to approve them); protecting it keeps its existing followers, who still see its tweets."""
+        with self.lock:
+            self.users[user_id].protected = protected
+            if not protected:
+                for source, target in [k for k in self.follow_requests if k[1] == user_id]:
+                    self.approve_request(source, target, now)
 
     def unfollow(self, source_id: str, target_id: str) -> bool:
         """Remove a follow, or withdraw a pending follow request; False when there was neither."""

@@ -88,6 +88,14 @@ class SandboxAdmin:
         """Follows of protected accounts that wait for their approval (not in `follows`)."""
         return list(self._call("GET", "/_sandbox/follow-requests"))
 
+    def approve_follow_request(self, target_username: str) -> None:
+        """`target_username` (protected) approves the brand's pending follow request: its tweets become visible."""
+        self._call("POST", "/_sandbox/follow-requests/approve", {"target_username": target_username})
+
+    def protect(self, username: str, protected: bool = True) -> None:
+        """Protect (or, with False, open) an existing account's tweets."""
+        self._call("POST", f"/_sandbox/users/{username}", {"protected": protected})
+
     def usage(self) -> dict[str, Any]:
         return dict(self._call("GET", "/_sandbox/usage"))
 

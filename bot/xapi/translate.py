@@ -22,6 +22,7 @@ from bot.errors import (
     Forbidden,
     NotFound,
     NotOnTier,
+    NotVisible,
     PermanentError,
     RateLimited,
     TransientError,
@@ -40,6 +41,8 @@ _NOT_ON_TIER_CODES = frozenset({453})
 _DUPLICATE_CODES = frozenset({187})
 #: Problem types inside a 200 response's `errors[]` that mean the resource is gone.
 _GONE_TYPES = frozenset({"resource-not-found", "resource-unavailable"})
+#: The problem type of a resource that exists but that this account may not see (a protected account's post).
+_NOT_VISIBLE = "not-authorized-for-resource"
 
 
 def problem_kind(value: object) -> str:
@@ -119,6 +122,8 @@ def translate_response(
             return DuplicateContent(message, **kw)
         if kinds & _NOT_ON_TIER_TYPES or reasons & _NOT_ON_TIER_REASONS or codes & _NOT_ON_TIER_CODES:
             return NotOnTier(message, **kw)
+        if _NOT_VISIBLE in kinds:
+            return NotVisible(message, **kw)
         return Forbidden(message, **kw)
     if status in (404, 410):
         return NotFound(message, **kw)
@@ -156,6 +161,8 @@ def partial_error(body: Mapping[str, Any], *, endpoint: str) -> XApiError | None
     kw: dict[str, Any] = {"status": 200, "endpoint": endpoint, "body": dict(body)}
     if kinds & _GONE_TYPES or "Not Found Error" in titles:
         return NotFound(message, **kw)
-    if kinds & {"not-authorized-for-resource", "disallowed-resource"}:
+    if _NOT_VISIBLE in kinds:
+        return NotVisible(message, **kw)
+    if "disallowed-resource" in kinds:
         return Forbidden(message, **kw)
     return PermanentError(message, **kw)
