@@ -174,6 +174,7 @@ class TestCursors:
         _b64("{}"), _b64("[1]"), _b64('["2026-03-01T12:00:00+00:00", "7"]'),
         _b64('["2026-03-01T12:00:00", 7]'), _b64('["yesterday", 7]'), _b64(f'["2026-03-01T12:00:00+00:00", {2**63}]'),
         _b64('["2026-03-01T12:00:00+00:00", true]'), _b64('[17, 7]'),
+        _b64('["0001-01-01T00:00:00+01:00", 7]'), _b64('["9999-12-31T23:59:59-01:00", 7]'),
     ])
     def test_anything_else_is_no_cursor(self, session: Session, ids: list[int], cursor: str) -> None:
         """Not ours (bad base64 or JSON, wrong count or type of values, naive time, int beyond 64 bits): refused by
@@ -183,6 +184,13 @@ class TestCursors:
             keyset.decode(cursor)
         assert _ids(_fetch(session, keyset.from_cursor(cursor, backwards=True))) == (
             [ids[ASCENDING[0]], ids[ASCENDING[1]]], False, True)
+
+    @pytest.mark.parametrize("text", ["\\ud800", "a\\u0000b"])
+    def test_text_no_database_can_compare_is_no_cursor(self, text: str) -> None:
+        """A lone surrogate (SQLite cannot encode it) or a NUL (PostgreSQL refuses it) is refused, not sent."""
+        keyset = Keyset(order=(col(Mention.created_at), col(Mention.id)))
+        with pytest.raises(CursorError):
+            keyset.decode(_b64(f'["2026-03-01T12:00:00+00:00", "{text}"]'))
 
     def test_what_a_cursor_cannot_hold(self) -> None:
         """A naive time, a float or the wrong number of values is a caller's mistake, not a cursor."""

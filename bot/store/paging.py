@@ -19,7 +19,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, DateTime, Integer, SQLColumnExpression, String, and_, or_, select
@@ -78,6 +78,17 @@ def _to_json(value: object) -> object:
     return value
 
 
+def _storable(text: str) -> bool:
+    """Text a database can compare: encodable as UTF-8 (no lone surrogates) and without NUL (PostgreSQL)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _from_json(value: object, kind: type) -> object:
     if kind is datetime and isinstance(value, str):
         try:
@@ -85,10 +96,13 @@ def _from_json(value: object, kind: type) -> object:
         except ValueError:
             raise CursorError(f"not a time: {value!r}") from None
         if when.tzinfo is not None:
-            return when
+            try:
+                return when.astimezone(UTC)  # as the database compares it; the calendar's ends overflow
+            except OverflowError:
+                raise CursorError(f"time out of range: {value!r}") from None
     if kind is int and isinstance(value, int) and not isinstance(value, bool) and value in _INT_RANGE:
         return value
-    if kind is str and isinstance(value, str):
+    if kind is str and isinstance(value, str) and _storable(value):
         return value
     raise CursorError(f"expected a {kind.__name__}, got {value!r}")
 
