@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,6 +99,22 @@ class TestHealthy:
         assert outcome == (0, f"healthy: http://127.0.0.1:{port}/healthz\n", "")
 
 
+    def test_a_bot_holding_the_sqlite_write_lock_does_not_make_it_unhealthy(self, sqlite_url: str,
+                                                                           clock: ManualClock) -> None:
+        """Health only reads: in WAL mode it does not wait for the bot's write lock (it took it up front before)."""
+        with serve(create_web_app(App(make_settings(sqlite_url), clock=clock))) as base_url:
+            port = int(base_url.rsplit(":", 1)[1])
+            _record_here(sqlite_url, clock, port=port)
+            writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+            try:
+                writer.execute("BEGIN IMMEDIATE")  # as the bot does for each write
+                outcome = _health(sqlite_url, "--timeout", "1")
+            finally:
+                writer.execute("ROLLBACK")
+                writer.close()
+        assert outcome == (0, f"healthy: http://127.0.0.1:{port}/healthz\n", "")
+
+
 class TestUnhealthy:
     def test_no_bot_recorded(self, database_url: str) -> None:
         """A migrated database where no bot has bound a web server yet."""
@@ -149,6 +166,12 @@ class TestUnhealthy:
         upgrade(url, "0002")
         assert _health(url) == (1, "", "error: the database has no record of web servers yet: `brandbot run` adds it "
                                        "when it starts (schema migration 0003)\n")
+
+    def test_a_file_that_is_not_a_database(self, tmp_path: Path) -> None:
+        """A corrupt or foreign file: one line, exit 1, never a traceback."""
+        path = tmp_path / "corrupt.db"
+        path.write_text("not a database " * 20)
+        assert _health(f"sqlite:///{path}") == (1, "", "error: database error: file is not a database\n")
 
     def test_an_unreachable_database(self) -> None:
         """No database server: one line, exit 1."""

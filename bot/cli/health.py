@@ -12,7 +12,7 @@ import socket
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from bot.cli.context import database_unreachable, fail
 from bot.errors import ConfigError
@@ -37,4 +37,6 @@ def health_cmd(
         fail(str(exc))
     except OperationalError as exc:
         database_unreachable(exc)
+    except SQLAlchemyError as exc:  # a corrupt file, a permission refused: still one line, never a traceback
+        fail(f"database error: {str(exc.orig if isinstance(exc, DBAPIError) else exc).strip().splitlines()[0]}")
     typer.echo(f"healthy: {url}")

@@ -21,12 +21,15 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_LOCK_WAIT_SECONDS = 30
 
 
-def make_engine(database_url: str, *, echo: bool = False, wait_seconds: int | None = None) -> Engine:
+def make_engine(database_url: str, *, echo: bool = False, wait_seconds: int | None = None,
+                read_only: bool = False) -> Engine:
     """An engine for `database_url`: SQLite in WAL mode with foreign keys on, or PostgreSQL.
 
     `wait_seconds` bounds how long a connection waits: for SQLite's write lock (default
     `SQLITE_LOCK_WAIT_SECONDS`), or to connect to PostgreSQL (default: libpq's, no limit of its own).
     A short wait suits a caller that must answer quickly whatever the bot is doing (`brandbot health`).
+    `read_only` (a caller that never writes): SQLite transactions do not take the write lock up front,
+    so in WAL mode a read never waits for the bot's writes.
     """
     if database_url.startswith("sqlite"):
         lock_wait = SQLITE_LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
@@ -52,9 +55,10 @@ def make_engine(database_url: str, *, echo: bool = False, wait_seconds: int | No
         def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
 
-        @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not read_only:
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     connect_args = {} if wait_seconds is None else {"connect_timeout": max(2, wait_seconds)}  # libpq: 2 s at least

@@ -35,7 +35,7 @@ def find_listener(database_url: str, *, hostname: str, alive: Callable[[int], bo
         path = url.database or ""
         if path in ("", ":memory:") or not Path(path).is_file():
             raise Unhealthy(f"no database file {path or '(in memory)'!r} (DATABASE_URL): no bot has run here yet")
-    engine = make_engine(database_url, wait_seconds=timeout)
+    engine = make_engine(database_url, wait_seconds=timeout, read_only=True)
     try:
         if not inspect(engine).has_table(WebListener.__tablename__):
             raise Unhealthy("the database has no record of web servers yet: `brandbot run` adds it when it starts "
