@@ -145,6 +145,20 @@ class TestProtectedPeople:
         assert info.value.problems == [
             "invalid scenario 'locked': ValueError('protected_share must be a number from 0 to 1, not 1.5')"]
 
+    @pytest.mark.parametrize(("field", "value"), [
+        ("protect_after_minutes", "NaN"), ("protect_after_minutes", "1e300"), ("rate_per_hour", "Infinity"),
+        ("rate_per_hour", "-5"),
+    ])
+    def test_numbers_that_would_crash_the_sandbox_later_are_refused(self, tmp_path: Path, field: str,
+                                                                    value: str) -> None:
+        """NaN, infinities, negatives and spans beyond a year are refused when the file is read (they used to
+        pass and crash the sandbox while it generated mentions)."""
+        path = tmp_path / "bad.json"
+        path.write_text(f'{{"protected_share": 1, "{field}": {value}}}')
+        with pytest.raises(ConfigError) as info:
+            load_scenario(str(path))
+        assert f"{field} must be a number from 0 to " in info.value.problems[0]
+
 
 class TestScenarioFiles:
     def test_json_file_with_scripted_mention(self, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import math
 import random
 import zlib
 from dataclasses import dataclass, field
@@ -117,32 +118,47 @@ def _share(raw: object) -> float:
     return float(raw)
 
 
+#: The longest span a scenario's minutes may name (a year): beyond it a timedelta overflows or nothing happens.
+_MAX_MINUTES = 366 * 24 * 60
+
+
+def _number(raw: object, field: str, *, high: float = _MAX_MINUTES) -> float:
+    """A finite number from 0 to `high` (a ValueError becomes the caller's ConfigError): NaN, infinities
+    and huge values would pass `float()` and crash the sandbox later, while it generates mentions."""
+    value = float(raw)  # type: ignore[arg-type]  # a TypeError or ValueError is the caller's ConfigError
+    if isinstance(raw, bool) or not math.isfinite(value) or not 0 <= value <= high:
+        raise ValueError(f"{field} must be a number from 0 to {high:g}, not {raw!r}")
+    return value
+
+
 def scenario_from_json(data: dict[str, Any], *, name: str = "custom") -> Scenario:
     """A scenario from its JSON form (see the module docstring of `bot.sandbox.cli` for an example)."""
     try:
         phases = tuple(
             Phase(
-                start_s=float(p["start_minutes"]) * 60,
-                duration_s=float(p["duration_minutes"]) * 60,
-                multiplier=float(p["multiplier"]),
+                start_s=_number(p["start_minutes"], "start_minutes") * 60,
+                duration_s=_number(p["duration_minutes"], "duration_minutes") * 60,
+                multiplier=_number(p["multiplier"], "multiplier", high=1e6),
                 storm=bool(p.get("storm", False)),
             )
             for p in data.get("phases", [])
         )
         scripted = tuple(
-            Scripted(float(m["at_minutes"]) * 60, str(m["author"]), str(m["text"]), str(m.get("lang", "en")))
+            Scripted(_number(m["at_minutes"], "at_minutes") * 60, str(m["author"]), str(m["text"]),
+                     str(m.get("lang", "en")))
             for m in data.get("mentions", [])
         )
         return Scenario(
             name=str(data.get("name", name)),
-            rate_per_hour=float(data.get("rate_per_hour", 0.0)),
+            rate_per_hour=_number(data.get("rate_per_hour", 0.0), "rate_per_hour", high=1e6),
             phases=phases,
             mix=_weights(data.get("mix"), DEFAULT_MIX, tpl.KINDS, "mix"),
             languages=_weights(data.get("languages"), DEFAULT_LANGUAGES, ("en", "fr"), "languages"),
             population=int(data.get("population", 300)),
             scripted=tuple(sorted(scripted, key=lambda s: s.at_s)),
             protected_share=_share(data.get("protected_share", 0.0)),
-            protect_after_s=float(data.get("protect_after_minutes", PROTECT_AFTER_S / 60)) * 60,
+            protect_after_s=_number(data.get("protect_after_minutes", PROTECT_AFTER_S / 60),
+                                    "protect_after_minutes") * 60,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError([f"invalid scenario {name!r}: {exc!r}"]) from exc
