@@ -347,19 +347,15 @@ class Publisher:
             return False
         try:
             self._x.get_tweet(claim.reply_target)
-        except NotFound as exc:
-            error = (f"tweet deleted: the post being answered ({claim.reply_target}) no longer exists, "
-                     f"so nothing was sent ({exc})")
+        except (NotFound, NotVisible) as exc:
+            gone = isinstance(exc, NotFound)
+            why = ("tweet deleted: the post being answered ({}) no longer exists" if gone else
+                   "tweet not visible: the post being answered ({}) is from a protected account that does not "
+                   "let this account see it").format(claim.reply_target)
             with session_scope(self._engine) as session:
-                self._fail(session, claim, report, error=error)
-            log.warning("publish.reply_target_deleted", post_id=claim.post_id, tweet_id=claim.reply_target)
-            return False
-        except NotVisible as exc:
-            error = (f"tweet not visible: the post being answered ({claim.reply_target}) is from a protected account "
-                     f"that does not let this account see it, so nothing was sent ({exc})")
-            with session_scope(self._engine) as session:
-                self._fail(session, claim, report, error=error)
-            log.warning("publish.reply_target_not_visible", post_id=claim.post_id, tweet_id=claim.reply_target)
+                self._fail(session, claim, report, error=f"{why}, so nothing was sent ({exc})")
+            log.warning("publish.reply_target_deleted" if gone else "publish.reply_target_not_visible",
+                        post_id=claim.post_id, tweet_id=claim.reply_target)
             return False
         return True
 
