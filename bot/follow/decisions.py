@@ -151,14 +151,12 @@ def page_follows(
     """
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1")
-    if before is not None and after is not None:
-        raise ValueError("give before or after, not both")
     stmt = select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id))
     if status is not None:
         stmt = stmt.where(col(FollowDecision.status) == status.value)
     keyset = Keyset(order=(func.coalesce(col(FollowDecision.done_at), col(FollowDecision.created_at)),
                            col(FollowDecision.id)), descending=True, limit=limit)
-    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    keyset = keyset.from_cursors(forward=before, backward=after)
     return keyset.read(stmt, lambda page: [(d, a) for d, a in session.exec(page)],
                        key=lambda row: (row[0].done_at or row[0].created_at, row[0].id))
 

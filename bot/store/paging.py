@@ -183,6 +183,17 @@ class Keyset:
                 anchor = None
         return replace(self, anchor=anchor, backwards=backwards)
 
+    def from_cursors(self, *, forward: str | None, backward: str | None,
+                     names: tuple[str, str] = ("before", "after")) -> Keyset:
+        """This keyset read after `forward` (the next page) or before `backward` (the page before).
+
+        A list function's two paging arguments, `names` (forward's, then backward's) in its own
+        words, only used to refuse both at once (`ValueError`); neither is the start of the list.
+        """
+        if forward is not None and backward is not None:
+            raise ValueError(f"give {names[0]} or {names[1]}, not both")
+        return self.from_cursor(forward if forward is not None else backward, backwards=backward is not None)
+
     def apply(self, stmt: S) -> S:
         """`stmt` limited to the page: rows beyond the anchor, in the order of reading, one row over the limit."""
         descending = self.descending != self._reverse

@@ -71,10 +71,8 @@ def page_items(
     A cursor holds the item's severity rank, due time and id, so a page still starts in the right
     place when the item it was taken from has been closed since.
     """
-    if after is not None and before is not None:
-        raise ValueError("give after or before, not both")
-    keyset = Keyset(order=_urgency(), limit=limit).from_cursor(after if after is not None else before,
-                                                               backwards=before is not None)
+    keyset = Keyset(order=_urgency(), limit=limit).from_cursors(forward=after, backward=before,
+                                                                names=("after", "before"))
     stmt = select(TriageItem).where(_status_filter(status))
     return keyset.read(stmt, lambda page: list(session.exec(page)), key=_urgency_of)
 

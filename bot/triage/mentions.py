@@ -70,8 +70,6 @@ def page_mentions(
     `limit` mentions is known to be the last; `more_before` is exact when reading `after`, else
     whether the page starts from a cursor. `cursor_before`/`cursor_after` read the newer/older page.
     """
-    if before is not None and after is not None:
-        raise ValueError("give before or after, not both")
     stmt = (
         select(Mention, Author, Classification, TriageItem)
         .join(Author, col(Author.id) == col(Mention.author_id), isouter=True)
@@ -81,7 +79,7 @@ def page_mentions(
     if unflagged:
         stmt = stmt.where(col(TriageItem.id).is_(None))
     keyset = Keyset(order=(col(Mention.created_at), col(Mention.id)), descending=True, limit=limit)
-    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    keyset = keyset.from_cursors(forward=before, backward=after)
     return keyset.read(stmt, lambda page: [
         MentionRow(mention=m, username=a.username if a is not None else m.author_id, verdict=c, item=i)
         for m, a, c, i in session.exec(page)

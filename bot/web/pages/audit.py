@@ -29,15 +29,13 @@ def page_audit(session: Session, *, actor: str = "", action: str = "", before: s
     newest page). `more_after` says whether older entries follow the page's last row (one row over
     `limit` is read, so a page of exactly `limit` rows is known to be the last).
     """
-    if before is not None and after is not None:
-        raise ValueError("give before or after, not both")
     stmt = select(AuditLog)
     if actor:
         stmt = stmt.where(col(AuditLog.actor) == actor)
     if action:
         stmt = stmt.where(col(AuditLog.action).startswith(action, autoescape=True))
-    keyset = Keyset(order=(col(AuditLog.at), col(AuditLog.id)), descending=True, limit=limit)
-    keyset = keyset.from_cursor(before if before is not None else after, backwards=after is not None)
+    keyset = Keyset(order=(col(AuditLog.at), col(AuditLog.id)), descending=True,
+                    limit=limit).from_cursors(forward=before, backward=after)
     return keyset.read(stmt, lambda page: list(session.exec(page)), key=lambda entry: (entry.at, entry.id))
 
 
