@@ -75,14 +75,7 @@ class TestFollows:
 
     def test_the_waiting_list_pages_by_100(self, bot: App, agent: TestClient) -> None:
         """237 waiting: 100, 100 and 37 a page, newest first, with Older/Newer links; an action stays on its page."""
-        start = bot.clock.now()
-        with bot.session() as session:
-            for n in range(237):
-                session.add(Author(id=str(6000 + n), username=f"fan{n:03d}", first_seen_at=start, last_seen_at=start))
-            session.flush()
-            for n in range(237):
-                session.add(FollowDecision(author_id=str(6000 + n), status=FollowStatus.MANUAL.value, reason="r",
-                                           created_at=start + timedelta(minutes=n)))
+        self._waiting(bot, 237)
         rows = re.compile(r'data-decision="(\d+)"')
         first = agent.get("/follows").text
         assert "237 waiting; 100 on this page." in first
@@ -108,14 +101,7 @@ class TestFollows:
 
     def test_the_waiting_list_reads_each_page_in_one_query(self, bot: App, agent: TestClient) -> None:
         """No extra query per page to look for newer or older ones: the page itself says (one row over 100)."""
-        start = bot.clock.now()
-        with bot.session() as session:
-            for n in range(101):
-                session.add(Author(id=str(6000 + n), username=f"fan{n:03d}", first_seen_at=start, last_seen_at=start))
-            session.flush()
-            for n in range(101):
-                session.add(FollowDecision(author_id=str(6000 + n), status=FollowStatus.MANUAL.value, reason="r",
-                                           created_at=start + timedelta(minutes=n)))
+        self._waiting(bot, 101)
         statements: list[str] = []
 
         def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
