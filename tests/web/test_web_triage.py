@@ -22,6 +22,16 @@ from tests.web.conftest import add_staff, csrf_token, link, post_form, refused_f
 SCRIPT = "@brandbot <script>alert('x')</script> your app ate my order"
 
 
+def _low_items(bot: App, tweet_ids: range) -> dict[str, int]:
+    """A low-severity open item for each of these mentions by author 7 (seeded by `_seed`): tweet id -> item id."""
+    with bot.session() as session:
+        now = bot.clock.now()
+        for n in tweet_ids:
+            session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
+        session.flush()
+        return open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in tweet_ids], now=now)
+
+
 def _seed(bot: App) -> dict[str, int]:
     with bot.session() as session:
         return seed_complaints(session, bot.clock.now(), [
@@ -453,24 +463,14 @@ class TestCloseOnTheWeb:
     def test_the_list_says_how_many_it_left_out(self, bot: App, agent: TestClient) -> None:
         """Over 200 open items the list shows the 200 most urgent and says how many there are."""
         _seed(bot)
-        with bot.session() as session:
-            now = bot.clock.now()
-            for n in range(1000, 1200):
-                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
-            session.flush()
-            open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(1000, 1200)], now=now)
+        _low_items(bot, range(1000, 1200))
         assert "Showing the 200 most urgent of 203 items." in agent.get("/triage/items").text
 
     def test_the_list_pages_on_in_urgency_order(self, bot: App, agent: TestClient) -> None:
         """1097 open items: 200 a page; page 2 continues in order, knows its place, refreshes itself and links back."""
         ids = _seed(bot)
+        opened = _low_items(bot, range(2000, 3094))
         with bot.session() as session:
-            now = bot.clock.now()
-            for n in range(2000, 3094):
-                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
-            session.flush()
-            opened = open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 3094)],
-                                       now=now)
             whole = [i.id for i in listing.list_items(session)]
         assert whole[:3] == [ids["102"], ids["103"], ids["101"]]
         rows = re.compile(r'data-item="(\d+)"')
@@ -507,12 +507,8 @@ class TestCloseOnTheWeb:
         """203 open; the 200 on page 1 are resolved meanwhile: page 2's 'More urgent' lands on the (new) first
         page, not on an empty one, and so does its refresh."""
         _seed(bot)
+        _low_items(bot, range(2000, 2200))
         with bot.session() as session:
-            now = bot.clock.now()
-            for n in range(2000, 2200):
-                session.add(Mention(id=str(n), author_id="7", text=f"@brandbot {n}", created_at=now, seen_at=now))
-            session.flush()
-            open_triage_items(session, [NewComplaint(str(n), "7", "low", 0.5) for n in range(2000, 2200)], now=now)
             whole = [i.id or 0 for i in listing.list_items(session)]
         rows = re.compile(r'data-item="(\d+)"')
         second_url = link(agent.get("/triage").text, "less-urgent")
