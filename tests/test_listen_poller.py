@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.classify.detector import Classification as Verdict
 from bot.clock import ManualClock
 from bot.domain import SLA_BY_SEVERITY, Severity
 from bot.errors import RateLimited, TransientError, Unauthorized
@@ -24,13 +23,6 @@ from bot.xapi.tiers import Limit
 BRAND_ID = "1000"
 SETTINGS = Settings(brand_handle="brandbot", x_tier="pro")
 
-
-@dataclass
-class Verdict:
-    complaint: bool
-    score: float
-    severity: str
-    reasons: list[str] = field(default_factory=list)
 
 
 class KeywordDetector:
@@ -50,7 +42,7 @@ class KeywordDetector:
             elif "broken" in text:
                 out.append(Verdict(True, 0.8, "high", ["broken"]))
             else:
-                out.append(Verdict(False, 0.1, "low"))
+                out.append(Verdict(False, 0.1, "low", []))
         return out
 
 

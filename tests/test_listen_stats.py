@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from bot.classify.detector import Classification as Verdict
 from bot.domain import FollowStatus
 from bot.listen.ingest import store_page
 from bot.listen.stats import compute_stats
@@ -19,19 +19,12 @@ from bot.xapi.client import TweetPage, XTweet, XUser
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-@dataclass
-class Verdict:
-    complaint: bool
-    score: float
-    severity: str
-    reasons: list[str] = field(default_factory=list)
-
 
 class BrokenDetector:
     """A stand-in for the detector: a text saying 'broken' is a complaint, nothing else is."""
 
     def classify_many(self, texts: list[str]) -> list[Verdict]:
-        return [Verdict(True, 0.8, "high") if "broken" in t else Verdict(False, 0.1, "low") for t in texts]
+        return [Verdict(True, 0.8, "high", []) if "broken" in t else Verdict(False, 0.1, "low", []) for t in texts]
 
 
 def _listen(session: Session, texts: dict[str, str]) -> dict[str, int]:
