@@ -9,7 +9,15 @@ from sqlmodel import Session, select
 
 from bot.clock import ManualClock
 from bot.domain import FollowStatus
-from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped, page_follows
+from bot.follow.decisions import (
+    POLICY_ACTOR,
+    FollowCandidate,
+    list_follows,
+    mark_manual_done,
+    mark_manual_skipped,
+    page_follows,
+    record_follow_decisions,
+)
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
 from bot.store.models import AuditLog, Author, FollowDecision
 from bot.store.paging import KeysetPage
@@ -166,3 +174,73 @@ class TestMarkManualSkipped:
         row = session.get(FollowDecision, done)
         assert row is not None
         assert (row.status, row.done_by) == ("manual_done", "sam")
+
+
+SPAM = "@brandbot 🚀 GAGNEZ 5000€ PAR SEMAINE depuis chez vous, écrivez-moi !!!"
+SPAM_REASON = "likely spam: text cue 'gagnez 5000€ par semaine'"
+
+
+def _record(session: Session, clock: ManualClock, *texts: tuple[int, str], tier: str = "basic") -> list[FollowDecision]:
+    """`record_follow_decisions` for mentions (author number, text) of fans made by `_decision`'s numbering."""
+    return record_follow_decisions(
+        session,
+        [FollowCandidate(author_id=str(5000 + n), mention_id=None, complaint=False, text=t) for n, t in texts],
+        crisis_active=False, blocklist=(), tier=tier, follow_enabled=True, now=clock.now(),
+    )
+
+
+class TestRecordFollowDecisions:
+    def test_a_later_spam_mention_withdraws_a_follow_waiting_for_a_person(self, session: Session,
+                                                                          clock: ManualClock) -> None:
+        """A fan on the to-follow list who then posts spam is skipped, with the reason, who, when and an audit row."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        clock.advance(300)
+        assert _record(session, clock, (1, SPAM)) == []
+        session.commit()
+        row = session.get(FollowDecision, decision)
+        assert row is not None
+        assert (row.status, row.reason, row.done_by, row.done_at) == (
+            "skipped", f"{SPAM_REASON} (a later mention)", POLICY_ACTOR, clock.now())
+        entry = session.exec(select(AuditLog).where(AuditLog.action == "follow.withdrawn")).one()
+        assert (entry.actor, entry.target, entry.detail) == (
+            POLICY_ACTOR, "author:5001", f"decision {decision} was manual (test); mention None: {SPAM_REASON}")
+        assert [d.id for d, _ in list_follows(session, status=FollowStatus.MANUAL)] == []
+
+    def test_a_later_ordinary_mention_changes_nothing(self, session: Session, clock: ManualClock) -> None:
+        """A second, ordinary mention neither adds a decision nor touches the waiting one."""
+        decision = _decision(session, 1, FollowStatus.MANUAL, at=clock.now())
+        assert _record(session, clock, (1, "@brandbot my bag never arrived, please follow back so I can DM")) == []
+        row = session.get(FollowDecision, decision)
+        assert row is not None
+        assert (row.status, row.reason) == ("manual", "test")
+        assert session.exec(select(AuditLog)).all() == []
+
+    def test_a_pending_follow_is_withdrawn_unless_a_follower_is_on_it(self, session: Session,
+                                                                     clock: ManualClock) -> None:
+        """An unleased pending follow is skipped; one leased by a follower process (mid-call) is left alone."""
+        free = _decision(session, 1, FollowStatus.PENDING, at=clock.now())
+        leased = _decision(session, 2, FollowStatus.PENDING, at=clock.now())
+        row = session.get(FollowDecision, leased)
+        assert row is not None
+        row.lease_owner, row.lease_until = "vm:1", clock.now() + timedelta(minutes=1)
+        session.commit()
+        _record(session, clock, (1, SPAM), (2, SPAM))
+        session.commit()
+        statuses = {d.id: d.status for d in session.exec(select(FollowDecision))}
+        assert statuses == {free: "skipped", leased: "pending"}
+
+    def test_decisions_carried_out_stay_as_they_are(self, session: Session, clock: ManualClock) -> None:
+        """Followed (through the API or by hand) and already-skipped decisions are history: spam changes none."""
+        ids = [_decision(session, n, status, at=clock.now())
+               for n, status in enumerate([FollowStatus.DONE, FollowStatus.MANUAL_DONE, FollowStatus.SKIPPED])]
+        _record(session, clock, (0, SPAM), (1, SPAM), (2, SPAM))
+        session.commit()
+        assert [session.get(FollowDecision, i).status for i in ids] == ["done", "manual_done", "skipped"]  # type: ignore[union-attr]
+        assert session.exec(select(AuditLog)).all() == []
+
+    def test_a_new_author_is_decided_on_their_spam_mention(self, session: Session, clock: ManualClock) -> None:
+        """Two mentions in one page, an ordinary one then spam: one decision, skipped for the spam."""
+        session.add(Author(id="5007", username="promo_deals7", first_seen_at=clock.now(), last_seen_at=clock.now()))
+        session.flush()
+        rows = _record(session, clock, (7, "@brandbot love the new app"), (7, SPAM))
+        assert [(r.author_id, r.status, r.reason) for r in rows] == [("5007", "skipped", SPAM_REASON)]

@@ -77,6 +77,23 @@ class TestDecideFollow:
                 {"text": "@brandbot FREE FOLLOWERS here"},
                 (FollowStatus.SKIPPED, "likely spam: text cue 'free followers'"),
             ),
+            (ADA, {"text": "@brandbot FREE followers", "crisis_active": True,
+                   "classification": _Verdict(complaint=True)},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'free followers'")),
+            (ADA, {"text": "@brandbot abonnés GRATUITS sur mon profil 🔥"},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'abonnés gratuits'")),
+            (ADA, {"text": "@brandbot 🚀 EARN $5000 A WEEK from home"},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'earn $'")),
+            (ADA, {"text": "@brandbot GAGNEZ 5 000 € PAR SEMAINE"},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'gagnez 5 000 € par semaine'")),
+            (ADA, {"text": "@brandbot send 0.1 ETH get 1 ETH back"},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'send 0.1 eth get 1 eth'")),
+            (ADA, {"text": "@brandbot envoyez 0,1 ETH recevez 1 ETH"},
+             (FollowStatus.SKIPPED, "likely spam: text cue 'envoyez 0,1 eth recevez 1 eth'")),
+            (ADA, {"text": "@brandbot @brandbot follow back??? #F4F"},
+             (FollowStatus.SKIPPED, "likely spam: text cue '#f4f'")),
+            (replace(ADA, description="DM me for collabs, WhatsApp +44"), {},
+             (FollowStatus.SKIPPED, "likely spam: bio cue 'dm me for'")),
             (
                 replace(ADA, description="crypto signals daily"),
                 {},
@@ -120,3 +137,22 @@ class TestDecideFollow:
         got = decide_follow(spammer, classification=None, crisis_active=False, already_decided=False,
                             blocklist=("ada",), tier="enterprise", now=NOW)
         assert got == (FollowStatus.SKIPPED, "blocklisted")
+
+
+class TestCustomerWordsAreNotSpam:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "@brandbot your promo code SAVE10 doesn't work at checkout",
+            "@brandbot I clicked the link in your email and got an error, click the link again?",
+            "@brandbot did I win the giveaway? nobody told me",
+            "@brandbot your WhatsApp support line never answers",
+            "@brandbot please follow back so I can DM you my booking reference",
+            "@brandbot I make $20 a day less since your price rise",
+        ],
+    )
+    def test_a_customer_using_these_words_is_followed(self, text: str) -> None:
+        """Words customers use about the brand in a post (promo code, giveaway, WhatsApp ...) are not spam cues."""
+        got = decide_follow(ADA, classification=None, crisis_active=False, already_decided=False, blocklist=(),
+                            tier="basic", now=NOW, text=text)
+        assert got == (FollowStatus.MANUAL, "the basic tier cannot follow through the API: follow by hand")

@@ -15,13 +15,14 @@ from bot.domain import FollowStatus, PostKind, PostState
 from bot.listen.poller import SEARCH, PollProgress, poll_mentions
 from bot.publish.queue import enqueue_post
 from bot.runner import BotRunner, JobPlan
+from bot.sandbox import templates as tpl
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.scenarios import PROTECT_AFTER_S
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import BRAND_USER_ID
 from bot.sandbox.testing import sandbox_settings
 from bot.settings import Settings
-from bot.store.models import CrisisChange, FollowDecision, Mention, Post, TriageItem
+from bot.store.models import Author, CrisisChange, FollowDecision, Mention, Post, TriageItem
 from bot.triage.listing import list_items
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,6 +92,12 @@ def test_complaint_storm_end_to_end_on_basic(sqlite_url: str) -> None:
         follows = list(session.exec(select(FollowDecision)))
         assert follows
         assert {f.status for f in follows} <= {FollowStatus.MANUAL.value, FollowStatus.SKIPPED.value}
+        spammers = [(a.username, f.status, f.reason) for f, a in session.exec(
+            select(FollowDecision, Author).join(Author, col(Author.id) == col(FollowDecision.author_id)))
+            if a.username.startswith(tpl.SPAM_NAMES)]
+        assert spammers, "spam accounts mention the brand in the storm"
+        assert [s for s in spammers if s[1] != FollowStatus.SKIPPED.value or "likely spam" not in s[2]] == [], \
+            "no spammer is left on the people-to-follow list (English or French spam)"
         crisis = session.exec(select(CrisisChange).where(col(CrisisChange.automatic))).first()
         assert crisis is not None, "the spike trips crisis mode"
         assert crisis.active

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import func, text, update
+from sqlalchemy import func, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
-from bot.follow.policy import decide_follow
+from bot.follow.policy import decide_follow, spam_reason
 from bot.follow.refusal import follow_refused
 from bot.store.coordination import audit
 from bot.store.models import Author, FollowDecision
@@ -63,26 +63,38 @@ def record_follow_decisions(
     follow_enabled: bool,
     now: datetime,
 ) -> list[FollowDecision]:
-    """Decide once about each candidate's author (authors already decided are left alone); returns new rows.
+    """Decide once about each candidate's author; returns the new rows.
 
-    Once X has refused following (`bot.follow.refusal`), authors the API would have followed go
-    to the manual list instead. Not committed: part of the caller's transaction.
+    A new author is decided on their first candidate mention, or on the first that looks like spam.
+    An author already decided keeps that decision, except that a later mention that looks like spam
+    withdraws a follow still waiting (for a person or for the API): `withdraw_spammer`. Once X has
+    refused following (`bot.follow.refusal`), authors the API would have followed go to the manual
+    list instead. Not committed: part of the caller's transaction.
     """
-    first: dict[str, FollowCandidate] = {}
+    by_author: dict[str, list[FollowCandidate]] = {}
     for c in candidates:
-        first.setdefault(c.author_id, c)
-    if not first:
+        by_author.setdefault(c.author_id, []).append(c)
+    if not by_author:
         return []
-    _lock_authors(session, list(first))
-    ids = list(first)
+    ids = list(by_author)
+    _lock_authors(session, ids)
     api_refused = follow_refused(session)
-    decided = set(session.exec(select(FollowDecision.author_id).where(col(FollowDecision.author_id).in_(ids))))
+    decided = {d.author_id: d for d in session.exec(select(FollowDecision).where(col(FollowDecision.author_id).in_(ids))
+                                                    .order_by(col(FollowDecision.id).desc()))}
     authors = {a.id: a for a in session.exec(select(Author).where(col(Author.id).in_(ids)))}
     rows: list[FollowDecision] = []
-    for author_id, c in first.items():
+    for author_id, mentions in by_author.items():
         author = authors.get(author_id)
-        if author_id in decided or author is None:
+        if author is None:
             continue
+        spam = [(c, why) for c in mentions if (why := _spam(author, c.text, now)) is not None]
+        existing = decided.get(author_id)
+        if existing is not None:
+            if spam and existing.status in _WAITING:
+                c, why = spam[0]
+                withdraw_spammer(session, decision=existing, reason=why, mention_id=c.mention_id, now=now)
+            continue
+        c = spam[0][0] if spam else mentions[0]
         status, reason = decide_follow(
             author,
             classification=_Verdict(c.complaint),
@@ -103,6 +115,45 @@ def record_follow_decisions(
     session.add_all(rows)
     session.flush()
     return rows
+
+
+#: Decisions still waiting to be carried out, which a later spam mention withdraws.
+_WAITING = frozenset({FollowStatus.MANUAL.value, FollowStatus.PENDING.value})
+#: Who withdraws a decision in the audit log and on the row.
+POLICY_ACTOR = "follow-policy"
+
+
+def _spam(author: Author, text: str, now: datetime) -> str | None:
+    return spam_reason(author, account_created_at=author.account_created_at, text=text, now=now)
+
+
+def withdraw_spammer(
+    session: Session, *, decision: FollowDecision, reason: str, mention_id: str | None, now: datetime
+) -> bool:
+    """Skip a waiting decision (manual, or pending and not being followed right now) because of spam.
+
+    Conditional UPDATE: a decision a person or the API has carried out since it was read, or a pending
+    one leased by a follower process, is left alone (False). The row's reason says why and that a later
+    mention showed it; an audit row keeps the mention and what the decision was.
+    """
+    was = f"{decision.status} ({decision.reason})"
+    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
+    result = session.execute(
+        update(FollowDecision)
+        .where(col(FollowDecision.id) == decision.id)
+        .where(col(FollowDecision.status).in_(sorted(_WAITING)))
+        .where(free)
+        .values(status=FollowStatus.SKIPPED.value, reason=f"{reason} (a later mention)", done_at=now,
+                done_by=POLICY_ACTOR)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    audit(session, at=now, actor=POLICY_ACTOR, action="follow.withdrawn", target=f"author:{decision.author_id}",
+          detail=f"decision {decision.id} was {was}; mention {mention_id}: {reason}")
+    log.info("follow.withdrawn", decision_id=decision.id, author_id=decision.author_id, was=was, mention_id=mention_id,
+             reason=reason)
+    session.refresh(decision)
+    return True
 
 
 @dataclass(frozen=True, slots=True)

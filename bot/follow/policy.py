@@ -22,20 +22,33 @@ NEW_ACCOUNT_MAX_TWEETS = 500
 #: `FOLLOW_RATIO_MIN_FOLLOWING` followed) is a follow-farming signal.
 FOLLOW_RATIO_MAX = 50
 FOLLOW_RATIO_MIN_FOLLOWING = 1000
-#: Phrases typical of spam replies, matched case-insensitively in the post and the bio.
+#: Phrases typical of spam, matched case-insensitively in the post and the bio (English and French, the
+#: locales the personas speak).
 SPAM_CUES: tuple[str, ...] = (
     "free followers",
     "buy followers",
-    "giveaway",
+    "crypto giveaway",
     "airdrop",
     "crypto signals",
-    "dm me for",
     "dm for promo",
-    "promo code",
-    "click the link",
-    "whatsapp",
     "onlyfans",
     "earn $",
+    "followers gratuits",
+    "abonnés gratuits",
+    "abonnes gratuits",
+    "concours crypto",
+)
+#: Phrases typical of a spammer's bio, but also words customers use in a post about the brand ("your promo
+#: code doesn't work", "I clicked the link in your email"): matched in the bio only.
+BIO_SPAM_CUES: tuple[str, ...] = ("giveaway", "dm me for", "promo code", "click the link", "whatsapp")
+#: Patterns of spam replies (what they matched is the reason given): follow-for-follow hashtags, money for nothing
+#: ("earn $5000 a week", "gagnez 5000€ par semaine") and crypto doubling ("send 0.1 ETH get 1 ETH back").
+SPAM_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"#(?:f4f|follow4follow|followforfollow|followback|teamfollowback)\b|\bfollow for follow\b"),
+    re.compile(r"\b(?:earn|gagnez|gagner)\s+[$€£]?\s?\d[\d.,\s]*(?:k\b)?\s?(?:[$€£]|dollars|euros)?\s*"
+               r"(?:a|an|per|par)\s+(?:day|week|month|hour|jour|semaine|mois|heure)\b"),
+    re.compile(r"\b(?:send|envoyez|envoie)\s+\d+(?:[.,]\d+)?\s*(?:eth|btc|bnb|sol|usdt)\b.{0,40}?"
+               r"\b(?:get|receive|recevez|reçois)\s+\d+(?:[.,]\d+)?\s*(?:eth|btc|bnb|sol|usdt)\b"),
 )
 _NUMERIC_HANDLE = re.compile(r"\d{6,}$")
 
@@ -82,6 +95,14 @@ def spam_reason(author: AuthorLike, *, account_created_at: datetime | None, text
     for cue in SPAM_CUES:
         if cue in haystack:
             return f"likely spam: text cue {cue!r}"
+    bio = author.description.lower()
+    for cue in BIO_SPAM_CUES:
+        if cue in bio:
+            return f"likely spam: bio cue {cue!r}"
+    for pattern in SPAM_PATTERNS:
+        found = pattern.search(haystack)
+        if found is not None:
+            return f"likely spam: text cue {' '.join(found.group(0).split())!r}"
     if (
         not author.description.strip()
         and followers == 0
@@ -128,11 +149,11 @@ def decide_follow(
         return FollowStatus.SKIPPED, "following is disabled (FOLLOW_ENABLED=false)"
     if author.username.lower().lstrip("@") in blocklist:
         return FollowStatus.SKIPPED, "blocklisted"
-    if crisis_active and classification is not None and classification.complaint:
-        return FollowStatus.SKIPPED, "complained during a crisis"
     spam = spam_reason(author, account_created_at=account_created_at, text=text, now=now)
     if spam is not None:
         return FollowStatus.SKIPPED, spam
+    if crisis_active and classification is not None and classification.complaint:
+        return FollowStatus.SKIPPED, "complained during a crisis"
     if tiers.can_follow(tier) and api_refused:
         return FollowStatus.MANUAL, api_refused_reason(tier)
     if tiers.can_follow(tier):
