@@ -172,6 +172,27 @@ class TestTriageReplyCli:
         assert "post 1 cancelled" in _invoke(env, "list")[1]
 
 
+
+class TestTriageStaffNames:
+    def test_as_and_to_take_the_account_spelling(self, env: dict[str, str], seeded: list[int]) -> None:
+        """`--as ANN` and `--to Ann` act as the dashboard account `ann`, so the item stays hers whatever the case."""
+        item = str(seeded[0])
+        added = runner.invoke(app, ["users", "add", "ann", "--role", "agent", "--password-stdin"],
+                              input="a long passphrase\n", env=env)
+        assert added.exit_code == 0, added.output
+        assert _invoke(env, "claim", item, "--as", "ANN") == (0, f"item {item} claimed by ann\n", "")
+        assert _invoke(env, "assign", item, "--to", " Ann ", "--as", "ann") == (0, f"item {item} assigned to ann\n", "")
+        assert _invoke(env, "resolve", item, "--as", "Ann") == (0, f"item {item} resolved\n", "")
+
+    def test_an_empty_name_is_refused(self, env: dict[str, str], seeded: list[int]) -> None:
+        """An empty `--as` or `--to` (an unset shell variable) is exit 2 and leaves the item unclaimed."""
+        item = str(seeded[0])
+        assert _invoke(env, "claim", item, "--as", "") == (2, "", "error: --as must name a person\n")
+        assert _invoke(env, "assign", item, "--to", " ", "--as", "kim") == (2, "", "error: --to must name a person\n")
+        code, out, _ = _invoke(env, "list", "--json")
+        row = next(r for r in json.loads(out) if r["id"] == seeded[0])
+        assert (code, row["status"], row["assignee"]) == (0, "new", None)
+
 class TestTriageListLimit:
     def test_json_lists_every_open_item_and_limit_says_what_it_left_out(
         self, env: dict[str, str], seeded: list[int], sqlite_url: str

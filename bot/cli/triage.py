@@ -16,6 +16,7 @@ from bot.triage.errors import AlreadyAnsweredError, TriageConflictError, TriageN
 from bot.triage.mentions import DEFAULT_LIMIT, MentionRow, flag_mention, recent_mentions
 from bot.triage.replies import latest_replies, live_replies
 from bot.triage.sla import is_sla_breached
+from bot.web.accounts import get_user
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,6 +29,19 @@ OVERRIDE = typer.Option(False, "--override",
 
 #: `handled()` with the triage errors mapped to exit codes 3 (not found) and 4 (conflict).
 triage_handled = partial(handled, not_found=(TriageNotFoundError,), conflict=(TriageConflictError,))
+
+
+def staff_name(session: Any, name: str, *, option: str = "--as") -> str:
+    """`name` as its dashboard account spells it (names are not case-sensitive), else as given without spaces
+    around it; an empty name is a `ValueError` (exit 2).
+
+    The item's holder is compared as written, so `--as Ann` must act as the account `ann` does.
+    """
+    given = name.strip()
+    if not given:
+        raise ValueError(f"{option} must name a person")
+    user = get_user(session, given)
+    return user.username if user is not None else given
 
 
 def item_rows(app_: Any, session: Any, items: list[TriageItem]) -> list[dict[str, Any]]:
@@ -108,6 +122,7 @@ def claim_cmd(item_id: int = typer.Argument(..., help="Triage item id."), actor:
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
             item = queue.claim(session, item_id=item_id, actor=actor, now=bot.clock.now())
         _done(bot, item, f"item {item_id} claimed by {actor}", as_json)
 
@@ -122,6 +137,8 @@ def assign_cmd(item_id: int = typer.Argument(...), to: str = typer.Option(..., "
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
+            to = staff_name(session, to, option="--to")
             queue.assign(session, item_id=item_id, assignee=to, actor=actor, now=bot.clock.now(), override=override)
         typer.echo(f"item {item_id} assigned to {to}")
 
@@ -146,6 +163,7 @@ def reply_cmd(
         bot = make_app()
         renderer = bot.renderer if template is not None else None
         with bot.session() as session:
+            actor = staff_name(session, actor)
             try:
                 posts = queue.reply(session, item_id=item_id, actor=actor, now=bot.clock.now(), renderer=renderer,
                                     locale=bot.settings.locale, template=template, text=text, follow_up=follow_up)
@@ -162,6 +180,7 @@ def resolve_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
             queue.resolve(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note, override=override)
         typer.echo(f"item {item_id} resolved")
 
@@ -174,6 +193,7 @@ def dismiss_cmd(item_id: int = typer.Argument(...), actor: str = ACTOR,
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
             queued = [str(p.id) for p in live_replies(session, item_id) if p.state in OPEN_POST_STATES]
             queue.dismiss(session, item_id=item_id, actor=actor, now=bot.clock.now(), note=note, override=override)
         suffix = f"; reply post {', '.join(queued)} cancelled" if queued else ""
@@ -190,6 +210,7 @@ def label_cmd(
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
             queue.label(session, item_id=item_id, label=label, actor=actor, now=bot.clock.now())
         typer.echo(f"item {item_id} labelled {label}")
 
@@ -258,6 +279,7 @@ def flag_cmd(
     with triage_handled():
         bot = make_app()
         with bot.session() as session:
+            actor = staff_name(session, actor)
             item = flag_mention(session, mention_id=tweet_id, actor=actor, now=bot.clock.now(), severity=severity,
                                 note=note)
         due = local_time(bot)(item.sla_due_at)
