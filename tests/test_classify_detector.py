@@ -25,6 +25,19 @@ class TestVerdicts:
         assert verdict.score >= 0.9
         assert verdict.reasons[0] == "rule: safety word 'smoke'"
 
+    @pytest.mark.parametrize(("text", "reason"), [
+        ("@brandbot la cafetière a pris feu dans ma cuisine hier, mon enfant aurait pu être blessé",
+         "rule: safety word 'a pris feu'"),
+        ("@brandbot le chargeur de la cafetière a électrocuté mon fils", "rule: safety word 'électrocuté'"),
+        ("@brandbot your employee at the Lyon store assaulted my father today, this is a police matter",
+         "rule: assault or violence 'assaulted'"),
+    ])
+    def test_french_safety_and_an_assault_are_critical(self, detector: Detector, text: str, reason: str) -> None:
+        """French safety words and an assault make critical complaints (they scored 0.01-0.55, low, before)."""
+        verdict = detector.classify(text)
+        assert (verdict.complaint, verdict.severity, verdict.reasons[0]) == (True, "critical", reason)
+        assert verdict.score >= 0.9
+
     def test_praise_is_not_a_complaint(self, detector: Detector) -> None:
         """Thanks and praise are not complaints and are low severity."""
         verdict = detector.classify("@ShopMart thank you for the quick delivery, love my new jacket!")

@@ -37,6 +37,12 @@ class TestDefaultRules:
         """'on fire' is praise: the `unless` pattern cancels the fire rule."""
         assert rules.hits("@BrandBot your social team is on fire today") == []
 
+    def test_french_lawyer_is_a_legal_threat(self, rules: RuleSet) -> None:
+        """'J'appelle un avocat' is the French legal threat, high like 'lawyer'."""
+        assert _explain(rules, "du verre dans la nourriture. J'appelle un avocat.") == [
+            ("legal-threat", Severity.HIGH, "rule: legal or regulator threat 'avocat'")
+        ]
+
     def test_lost_bag_is_high(self, rules: RuleSet) -> None:
         """A lost bag is high severity."""
         assert _explain(rules, "you lost my bag") == [
