@@ -40,8 +40,12 @@ class TestDefaultRules:
     def test_french_lawyer_is_a_legal_threat(self, rules: RuleSet) -> None:
         """'J'appelle un avocat' is the French legal threat, high like 'lawyer'."""
         assert _explain(rules, "du verre dans la nourriture. J'appelle un avocat.") == [
-            ("legal-threat", Severity.HIGH, "rule: legal or regulator threat 'avocat'")
+            ("legal-threat", Severity.HIGH, "rule: legal or regulator threat 'un avocat'")
         ]
+
+    def test_a_french_avocado_is_no_lawyer(self, rules: RuleSet) -> None:
+        """'Avocat' is also the fruit: a rotten avocado is no legal threat."""
+        assert _explain(rules, "un avocat pourri dans ma salade") == []
 
     def test_lost_bag_is_high(self, rules: RuleSet) -> None:
         """A lost bag is high severity."""
