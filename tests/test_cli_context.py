@@ -123,6 +123,27 @@ class TestValuesTheDatabaseCannotHold:
         assert json.loads(listed.stdout) == []
 
 
+class TestPerson:
+    @pytest.mark.parametrize("name", ["", "   "])
+    def test_a_blank_name_claims_nothing(self, sqlite_url: str, name: str) -> None:
+        """`triage claim --as ""` is refused with exit 2 and the item stays new, not claimed by nobody."""
+        engine = make_engine(sqlite_url)
+        at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+        with session_scope(engine) as session:
+            session.add(Author(id="7", username="ada", first_seen_at=at, last_seen_at=at))
+            session.flush()
+            session.add(Mention(id="1", author_id="7", text="@brandbot lost my bag", created_at=at, seen_at=at))
+            session.flush()
+            item = open_triage_items(session, [NewComplaint("1", "7", "high", 0.9)], now=at)["1"]
+        engine.dispose()
+        env = cli_env(sqlite_url)
+        claim = CliRunner().invoke(app, ["triage", "claim", str(item), "--as", name], env=env)
+        assert claim.exit_code == 2
+        assert "Invalid value for '--as': must name who is doing this, not be blank" in claim.output
+        listed = CliRunner().invoke(app, ["triage", "list", "--json"], env=env)
+        assert [(row["status"], row["assignee"]) for row in json.loads(listed.stdout)] == [("new", None)]
+
+
 def _ahead(url: str, db: Path, instant: str = "2999-01-01 00:00:00.000000") -> None:
     """A database an accelerated sandbox run left ahead of the wall clock (its last poll at `instant`)."""
     upgrade(url)

@@ -45,6 +45,13 @@ def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     raise typer.Exit(code)
 
 
+def person(value: str) -> str:
+    """Callback of every `--as` / `--by` option: a blank name would record an action (a claim, a follow) by nobody."""
+    if not value.strip():
+        raise typer.BadParameter("must name who is doing this, not be blank")
+    return value
+
+
 def settings_or_exit(*, sandbox: bool = False, require_x_credentials: bool = True) -> Settings:
     """Load settings; on any problem print them all and exit 2 (never a traceback)."""
     try:
