@@ -2,6 +2,8 @@
 
 Every problem is a `ValidationError` naming the file, and the line when there is one: bytes that are
 not UTF-8, a row the csv module refuses (a field over `FIELD_LIMIT`, a stray quote), a missing column.
+Quotes are read strictly: a quote that opens a field and is never closed is an error naming the row it
+opens, not a field that silently swallows every row after it.
 """
 
 from __future__ import annotations
@@ -57,13 +59,18 @@ def read_csv_rows(path: Path, *, columns: Sequence[str]) -> list[CsvRow]:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
         lines = _Lines(handle, path)
-        reader = csv.DictReader(iter(lines))
+        # strict: a quote opened and never closed is an error, not a field that swallows the rows after it
+        reader = csv.DictReader(iter(lines), strict=True)
+        rows: list[CsvRow] = []
         try:
             header = reader.fieldnames or []
             for column in columns:
                 if column not in header:
                     raise ValidationError(f"{path}: no column {column!r} (columns: {', '.join(header)})")
-            return [CsvRow(lines.line, {k: v or "" for k, v in row.items() if isinstance(k, str)})
-                    for row in reader]
+            for row in reader:
+                rows.append(CsvRow(lines.line, {k: v or "" for k, v in row.items() if isinstance(k, str)}))
         except csv.Error as exc:
-            raise ValidationError(f"{path}: line {lines.line}: not valid CSV: {exc}") from None
+            start = (rows[-1].line if rows else 1) + 1
+            where = f" (in the row that starts on line {start})" if start < lines.line else ""
+            raise ValidationError(f"{path}: line {lines.line}: not valid CSV: {exc}{where}") from None
+        return rows

@@ -149,6 +149,43 @@ class TestRuleFiles:
         with pytest.raises(RuleFileError, match="cannot read"):
             RuleSet.load(tmp_path / "absent.json")
 
+    @pytest.mark.parametrize(("field", "value", "shown"), [
+        ("pattern", ["refund", "late"], '["refund", "late"]'),
+        ("pattern", 404, "404"),
+        ("unless", ["beta"], '["beta"]'),
+        ("reason", None, "null"),
+    ])
+    def test_a_text_field_of_another_type_is_refused(self, field: str, value: object, shown: str) -> None:
+        """A list given as `pattern` or `unless` is refused, not turned into a character class by str()."""
+        rule = {"id": "typo", "pattern": "refund", "severity": "high", "reason": "r", field: value}
+        with pytest.raises(RuleFileError) as caught:
+            RuleSet.parse(json.dumps({"rules": [rule]}), source="brand.json")
+        assert str(caught.value) == f"brand.json: rule 0 (typo): {field!r} must be a string, got {shown}"
+
+    @pytest.mark.parametrize(("field", "message"), [("min_score", "'min_score' must be a number in 0..1"),
+                                                    ("boost", "'boost' must be a number in -10..10")])
+    def test_a_boolean_is_not_a_number(self, field: str, message: str) -> None:
+        """`true` is refused as a `min_score` or `boost` rather than read as 1."""
+        rule = {"id": "flag", "keywords": ["refund"], "severity": "high", "reason": "r", field: True}
+        with pytest.raises(RuleFileError) as caught:
+            RuleSet.parse(json.dumps({"rules": [rule]}), source="brand.json")
+        assert str(caught.value) == f"brand.json: rule 0 (flag): {message}"
+
+    def test_not_utf8_names_the_file(self, tmp_path: Path) -> None:
+        """A Latin-1 file is a RuleFileError naming the file and the byte, not a UnicodeDecodeError."""
+        path = tmp_path / "brand.json"
+        path.write_bytes(b'{"rules": [{"id": "x", "keywords": ["caf\xe9"], "severity": "low", "reason": "r"}]}')
+        with pytest.raises(RuleFileError) as caught:
+            RuleSet.load(path)
+        assert str(caught.value) == f"{path}: not UTF-8 text (byte 0xe9 at offset 40)"
+
+    def test_a_byte_order_mark_is_dropped(self, tmp_path: Path) -> None:
+        """A file saved with a UTF-8 byte-order mark (Windows editors) loads like one without."""
+        path = tmp_path / "brand.json"
+        path.write_text('{"rules": [{"id": "x", "keywords": ["café"], "severity": "low", "reason": "r"}]}',
+                        encoding="utf-8-sig")
+        assert _explain(RuleSet.load(path), "the café was closed") == [("x", Severity.LOW, "rule: r 'café'")]
+
 
 class TestTriggers:
     def test_keyword_rules_get_first_word_triggers(self) -> None:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from bot.app import App
@@ -19,6 +23,7 @@ from bot.settings import MISSING_CREDENTIALS, load_settings
 from bot.store.db import make_engine, session_scope, upgrade
 from bot.store.models import Author, Mention
 from bot.triage.routing import NewComplaint, open_triage_items
+from tests.conftest import cli_env
 
 REPO = Path(__file__).resolve().parent.parent
 X_VARS = ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "X_OAUTH2_USER_TOKEN",
@@ -84,6 +89,59 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(live_env: dict[str,
     result = CliRunner().invoke(app, command, env=env)
     assert result.exit_code == 1
     assert result.output.strip() == "error: database unreachable: unable to open database file (check DATABASE_URL)"
+
+
+def _brandbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in its own process (a command's PostgreSQL pool then closes with that process)."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], env={**os.environ, "PYTHONPATH": str(REPO), **env},
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+
+
+class TestValuesTheDatabaseCannotHold:
+    @pytest.mark.parametrize("command", [["follow", "done", "99999999999999999999", "--by", "kim"],
+                                         ["triage", "claim", "99999999999999999999", "--as", "kim"],
+                                         ["triage", "list", "--limit", "99999999999999999999"]])
+    def test_an_id_or_limit_past_sqlite_integers_is_bad_usage(self, sqlite_url: str, command: list[str]) -> None:
+        """An id or limit too large for SQLite's integers is one line and exit 2, not an OverflowError traceback."""
+        result = CliRunner().invoke(app, command, env=cli_env(sqlite_url))
+        assert result.exit_code == 2, result.output
+        assert result.output == ("error: a value given does not fit the database: "
+                                 "Python int too large to convert to SQLite INTEGER\n")
+
+    @pytest.mark.postgres
+    def test_values_past_postgres_columns_are_bad_usage(self, pg_engine: Engine) -> None:
+        """On PostgreSQL an id past its integer column, or a 300-character `--as`, is one line and exit 2;
+        nothing is queued."""
+        env = cli_env(pg_engine.url.render_as_string(hide_password=False))
+        claim = _brandbot(env, "triage", "claim", "3000000000", "--as", "kim")
+        assert (claim.returncode, claim.stderr) == (2, "error: a value given does not fit the database: "
+                                                       "integer out of range\n")
+        add = _brandbot(env, "queue", "add", "hello world", "--as", "x" * 300)
+        assert (add.returncode, add.stderr) == (2, "error: a value given does not fit the database: "
+                                                   "value too long for type character varying(100)\n")
+        listed = _brandbot(env, "queue", "list", "--json")
+        assert json.loads(listed.stdout) == []
+
+
+class TestPerson:
+    @pytest.mark.parametrize("name", ["", "   "])
+    def test_a_blank_name_claims_nothing(self, sqlite_url: str, name: str) -> None:
+        """`triage claim --as ""` is refused with exit 2 and the item stays new, not claimed by nobody."""
+        engine = make_engine(sqlite_url)
+        at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+        with session_scope(engine) as session:
+            session.add(Author(id="7", username="ada", first_seen_at=at, last_seen_at=at))
+            session.flush()
+            session.add(Mention(id="1", author_id="7", text="@brandbot lost my bag", created_at=at, seen_at=at))
+            session.flush()
+            item = open_triage_items(session, [NewComplaint("1", "7", "high", 0.9)], now=at)["1"]
+        engine.dispose()
+        env = cli_env(sqlite_url)
+        claim = CliRunner().invoke(app, ["triage", "claim", str(item), "--as", name], env=env)
+        assert claim.exit_code == 2
+        assert "Invalid value for '--as': must name who is doing this, not be blank" in claim.output
+        listed = CliRunner().invoke(app, ["triage", "list", "--json"], env=env)
+        assert [(row["status"], row["assignee"]) for row in json.loads(listed.stdout)] == [("new", None)]
 
 
 def _ahead(url: str, db: Path, instant: str = "2999-01-01 00:00:00.000000") -> None:

@@ -121,6 +121,17 @@ class TestClassifyInput:
         assert result.exit_code == 2
         assert result.stderr == f"error: {path}: line 3: not valid CSV: field larger than field limit (1048576)\n"
 
+    def test_a_quote_never_closed_loses_no_row_silently(self, env: dict[str, str], tmp_path: Path) -> None:
+        """Four rows, the second opening a quote it never closes: exit 2 naming the row, not two verdicts."""
+        path = tmp_path / "in.csv"
+        path.write_text('text\nfine\n"broken start\nrow three\nrow four\n', encoding="utf-8")
+        result = runner.invoke(app, ["classify", "--csv", str(path)], env=env)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr == (
+            f"error: {path}: line 5: not valid CSV: unexpected end of data (in the row that starts on line 3)\n"
+        )
+
 
 class TestTrainCsvErrors:
     def test_header_only_csv_says_so(self, env: dict[str, str], tmp_path: Path) -> None:

@@ -187,7 +187,8 @@ class TestTriageStaffNames:
     def test_an_empty_name_is_refused(self, env: dict[str, str], seeded: list[int]) -> None:
         """An empty `--as` or `--to` (an unset shell variable) is exit 2 and leaves the item unclaimed."""
         item = str(seeded[0])
-        assert _invoke(env, "claim", item, "--as", "") == (2, "", "error: --as must name a person\n")
+        code, _, err = _invoke(env, "claim", item, "--as", "")
+        assert (code, "must name who is doing this, not be blank" in err) == (2, True)
         assert _invoke(env, "assign", item, "--to", " ", "--as", "kim") == (2, "", "error: --to must name a person\n")
         code, out, _ = _invoke(env, "list", "--json")
         row = next(r for r in json.loads(out) if r["id"] == seeded[0])

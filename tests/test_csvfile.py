@@ -40,3 +40,24 @@ class TestReadCsvRows:
         with pytest.raises(ValidationError) as caught:
             read_csv_rows(path, columns=("text",))
         assert caught.value.reason == f"{path}: line 2: not UTF-8 text (byte 0xe9 at column 4)"
+
+    def test_a_quote_never_closed_is_refused(self, tmp_path: Path) -> None:
+        """A field that opens a quote and never closes it is an error naming the row, not one field holding the
+        rest of the file."""
+        path = tmp_path / "in.csv"
+        path.write_text('text,label\nfine,0\n"broken start,1\nrow three,0\nrow four,1\n', encoding="utf-8")
+        with pytest.raises(ValidationError) as caught:
+            read_csv_rows(path, columns=("text",))
+        assert caught.value.reason == (
+            f"{path}: line 5: not valid CSV: unexpected end of data (in the row that starts on line 3)"
+        )
+
+    def test_a_stray_quote_closed_rows_later_is_refused(self, tmp_path: Path) -> None:
+        """A stray opening quote closed by a quote rows later is refused, not read as one field over three rows."""
+        path = tmp_path / "in.csv"
+        path.write_text('text,label\n"broken start,1\nrow two,0\nrow "three",1\nrow four,0\n', encoding="utf-8")
+        with pytest.raises(ValidationError) as caught:
+            read_csv_rows(path, columns=("text",))
+        assert caught.value.reason == (
+            f"{path}: line 4: not valid CSV: ',' expected after '\"' (in the row that starts on line 2)"
+        )

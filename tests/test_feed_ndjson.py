@@ -52,6 +52,11 @@ class TestSplitLines:
         data = '{"a": "x\u2028y"}\r\n\n{"b": 1}\n'.encode()
         assert split_lines(data) == ['{"a": "x\u2028y"}'.encode(), b"", b'{"b": 1}']
 
+    def test_a_byte_order_mark_is_dropped(self) -> None:
+        """A UTF-8 byte-order mark opening the file is not part of the first line; one later in the file is kept."""
+        data = b'\xef\xbb\xbf{"a": 1}\r\n\xef\xbb\xbf{"b": 2}\r\n'
+        assert split_lines(data) == [b'{"a": 1}', b'\xef\xbb\xbf{"b": 2}']
+
 
 class TestPushLines:
     def test_each_line_is_independent(self, session: Session, clock: ManualClock, renderer: Renderer) -> None:

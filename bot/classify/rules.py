@@ -102,18 +102,28 @@ def _keywords_regex(words: Sequence[str]) -> str:
     return r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)"
 
 
+def _is_number(value: Any) -> bool:
+    """An int or float from the JSON, not a boolean (`true` would count as 1)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _rule(raw: Any, where: str) -> Rule:
     if not isinstance(raw, dict):
         raise RuleFileError(f"{where}: a rule must be an object")
     try:
         rule_id = str(raw["id"])
         severity = Severity.parse(str(raw["severity"]))
-        reason = str(raw["reason"])
+        reason = raw["reason"]
     except KeyError as exc:
         raise RuleFileError(f"{where}: missing {exc.args[0]!r}") from None
     except ValueError as exc:
         raise RuleFileError(f"{where}: {exc}") from None
     keywords, pattern = raw.get("keywords"), raw.get("pattern")
+    # Checked, not passed through str(): a list's str() is a regex character class that fires on nearly every text.
+    for name in ("reason", "pattern", "unless"):
+        value = raw.get(name)
+        if not isinstance(value, str) and (value is not None or name == "reason"):
+            raise RuleFileError(f"{where} ({rule_id}): {name!r} must be a string, got {json.dumps(value)}")
     triggers: frozenset[str] | None = None
     if (keywords is None) == (pattern is None):
         raise RuleFileError(f"{where} ({rule_id}): give exactly one of 'keywords' or 'pattern'")
@@ -127,10 +137,10 @@ def _rule(raw: Any, where: str) -> Rule:
         if all(_WORD.match(k.strip().lower()) for k in keywords):  # else a keyword starts with punctuation
             triggers = frozenset(_WORD.findall(k.lower())[0] for k in keywords)
     min_score = raw.get("min_score", 0.9 if severity is Severity.CRITICAL else None)
-    if min_score is not None and not (isinstance(min_score, int | float) and 0.0 <= min_score <= 1.0):
+    if min_score is not None and not (_is_number(min_score) and 0.0 <= min_score <= 1.0):
         raise RuleFileError(f"{where} ({rule_id}): 'min_score' must be a number in 0..1")
     boost = raw.get("boost", DEFAULT_BOOST[severity])
-    if not isinstance(boost, int | float) or not -10.0 <= boost <= 10.0:
+    if not _is_number(boost) or not -10.0 <= boost <= 10.0:
         raise RuleFileError(f"{where} ({rule_id}): 'boost' must be a number in -10..10")
     try:
         compiled = re.compile(str(pattern), re.IGNORECASE)
@@ -177,9 +187,12 @@ class RuleSet:
     def load(cls, path: Path) -> RuleSet:
         """Rules from a JSON file; raises `RuleFileError`."""
         try:
-            document = path.read_text(encoding="utf-8")
+            document = path.read_bytes().decode("utf-8-sig")  # a byte-order mark (Windows editors) is dropped
         except OSError as exc:
             raise RuleFileError(f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise RuleFileError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+                                ) from None
         return cls.parse(document, source=str(path))
 
     @classmethod

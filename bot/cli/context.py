@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 import structlog
 import typer
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from bot.clock import AcceleratedClock, Clock, SystemClock
 from bot.errors import BotError, ConfigError, ValidationError
@@ -43,6 +43,13 @@ class ConflictError(BotError):
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def person(value: str) -> str:
+    """Callback of every `--as` / `--by` option: a blank name would record an action (a claim, a follow) by nobody."""
+    if not value.strip():
+        raise typer.BadParameter("must name who is doing this, not be blank")
+    return value
 
 
 def settings_or_exit(*, sandbox: bool = False, require_x_credentials: bool = True) -> Settings:
@@ -117,7 +124,8 @@ def handled(
 ) -> Iterator[None]:
     """Turn project errors into a one-line message and the documented exit code.
 
-    `not_found` and `conflict` name a command group's own errors that mean exit 3 and exit 4.
+    `not_found` and `conflict` name a command group's own errors that mean exit 3 and exit 4. A value
+    the database cannot hold (an id past its integer type, a name longer than its column) is bad usage.
     """
     missing: tuple[type[Exception], ...] = (NotFoundError, *not_found)
     refused: tuple[type[Exception], ...] = (ConflictError, *conflict)
@@ -133,6 +141,14 @@ def handled(
         fail(str(exc), EXIT_FAILED)
     except OperationalError as exc:
         database_unreachable(exc)
+    except (DataError, OverflowError) as exc:
+        value_out_of_range(exc)
+
+
+def value_out_of_range(exc: DataError | OverflowError) -> NoReturn:
+    """An id or limit beyond the column's integer type, a name longer than its column: one line, exit 2."""
+    detail = str(exc.orig if isinstance(exc, DataError) else exc).strip().splitlines()[0]
+    fail(f"a value given does not fit the database: {detail}", EXIT_USAGE)
 
 
 def database_unreachable(exc: OperationalError) -> NoReturn:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.context import EXIT_FAILED, fail, handled, make_app, print_json
+from bot.cli.context import EXIT_FAILED, fail, handled, make_app, person, print_json
 from bot.crisis import CrisisState, crisis_state, set_crisis
 from bot.localtime import format_local, parse_local
 
@@ -36,7 +36,7 @@ def _describe(state: CrisisState, app_: App) -> str:
 def on_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to staff, kept in the audit log).")],
     until: Annotated[str | None, typer.Option("--until", help="Resume by itself at this local time.")] = None,
-    actor: Annotated[str, typer.Option("--as", help="Who pauses (audit log).")] = "cli",
+    actor: Annotated[str, typer.Option("--as", help="Who pauses (audit log).", callback=person)] = "cli",
 ) -> None:
     """Pause: hold every scheduled post, event post, follow and reply at once (prints the state read back)."""
     app_ = make_app()
@@ -53,7 +53,9 @@ def on_cmd(
 
 
 @app.command("off")
-def off_cmd(actor: Annotated[str, typer.Option("--as", help="Who resumes (audit log).")] = "cli") -> None:
+def off_cmd(
+    actor: Annotated[str, typer.Option("--as", help="Who resumes (audit log).", callback=person)] = "cli",
+) -> None:
     """Resume: posts held by the pause go back on the schedule (exit 1 if the state does not read back OFF)."""
     app_ = make_app()
     with handled(), app_.session() as session:

@@ -17,6 +17,7 @@ from bot.cli.context import (
     handled,
     local_time,
     make_app,
+    person,
     print_json,
 )
 from bot.feed.ingest import (
@@ -155,7 +156,7 @@ def dead_letters_cmd(
 def retry_cmd(
     dead_letter_id: int = typer.Argument(..., help="Dead letter id (from `events dead-letters`)."),
     file: str | None = typer.Option(None, "--file", metavar="FILE|-", help="A fixed copy of the event to use instead."),
-    actor: str = typer.Option("cli", "--as", help="Who is doing this (recorded in the audit log)."),
+    actor: str = typer.Option("cli", "--as", help="Who is doing this (recorded in the audit log).", callback=person),
     as_json: bool = typer.Option(False, "--json", help="The result as JSON."),
 ) -> None:
     """Ingest a dead letter again after fixing the template (or give a fixed copy); exit 1 if it still fails."""

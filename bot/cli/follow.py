@@ -6,7 +6,7 @@ from functools import partial
 
 import typer
 
-from bot.cli.context import emit, handled, local_time, make_app
+from bot.cli.context import emit, handled, local_time, make_app, person
 from bot.domain import FollowStatus
 from bot.follow.decisions import list_follows, mark_manual_done, mark_manual_skipped
 from bot.follow.errors import FollowConflictError, FollowNotFoundError
@@ -66,7 +66,7 @@ def list_cmd(
 @app.command("done")
 def done_cmd(
     decision_id: int = typer.Argument(..., help="Follow decision id (from `follow list --status manual`)."),
-    by: str = typer.Option(..., "--by", help="Who followed the account by hand."),
+    by: str = typer.Option(..., "--by", help="Who followed the account by hand.", callback=person),
 ) -> None:
     """Record that a person followed a MANUAL author by hand."""
     with follow_handled():
@@ -79,7 +79,7 @@ def done_cmd(
 @app.command("skip")
 def skip_cmd(
     decision_id: int = typer.Argument(..., help="Follow decision id (from `follow list --status manual`)."),
-    by: str = typer.Option(..., "--by", help="Who decided not to follow."),
+    by: str = typer.Option(..., "--by", help="Who decided not to follow.", callback=person),
     reason: str = typer.Option("", "--reason", help="Why not (kept on the decision and in the audit log)."),
 ) -> None:
     """Take a MANUAL author off the to-follow list without following (exit 3: no such id, 4: not manual)."""
@@ -91,7 +91,9 @@ def skip_cmd(
 
 
 @app.command("api-retry")
-def api_retry_cmd(by: str = typer.Option(..., "--by", help="Who allows it again (audit log).")) -> None:
+def api_retry_cmd(
+    by: str = typer.Option(..., "--by", help="Who allows it again (audit log).", callback=person),
+) -> None:
     """After X refused following (NotOnTier), let the bot try the API again (e.g. the account is on Enterprise now).
 
     People already on the manual list stay there; new decisions are followed through the API again.

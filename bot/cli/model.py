@@ -10,7 +10,7 @@ from typing import Annotated, BinaryIO
 import typer
 from sqlmodel import col, select
 
-from bot.cli.context import emit, handled, local_time, make_app
+from bot.cli.context import emit, handled, local_time, make_app, person
 from bot.csvfile import read_csv_rows
 from bot.store.models import DetectorModel
 from bot.triage.learning import train_detector
@@ -23,7 +23,7 @@ def train_cmd(
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Extra labelled examples (CSV, header row).")] = None,
     text_col: str = typer.Option("text", "--text-col", help="CSV column holding the text."),
     label_col: str = typer.Option("label", "--label-col", help="CSV column holding 1/0 (or complaint/not-complaint)."),
-    actor: str = typer.Option("cli", "--as", help="Who trained it (recorded)."),
+    actor: str = typer.Option("cli", "--as", help="Who trained it (recorded).", callback=person),
 ) -> None:
     """Fit a detector on the staff labels and stored CSV examples (storing --csv's first); every process uses it."""
     with handled():

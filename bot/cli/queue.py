@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.context import emit, handled, make_app, print_json, print_table
+from bot.cli.context import emit, handled, make_app, person, print_json, print_table
 from bot.domain import PostState
 from bot.localtime import format_local, parse_local
 from bot.publish import queue
@@ -65,7 +65,7 @@ def add_cmd(
     approve: Annotated[bool, typer.Option("--approve", help="Wait for an editor's approval first.")] = False,
     priority: Annotated[int, typer.Option(help="Higher goes first when the quota is short.")] = 0,
     promotional: Annotated[bool, typer.Option(help="Mark as promotional.")] = False,
-    actor: Annotated[str, typer.Option("--as", help="Who queues it (audit log).")] = "cli",
+    actor: Annotated[str, typer.Option("--as", help="Who queues it (audit log).", callback=person)] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Queue a post (validated now: empty, over 280 weighted characters or a past --at is refused, exit 2)."""
@@ -107,7 +107,7 @@ def list_cmd(
 @app.command("approve")
 def approve_cmd(
     post_id: Annotated[int, typer.Argument(help="Post id.")],
-    actor: Annotated[str, typer.Option("--as", help="Who approves (audit log).")] = "cli",
+    actor: Annotated[str, typer.Option("--as", help="Who approves (audit log).", callback=person)] = "cli",
 ) -> None:
     """Approve a post waiting for approval (its whole thread)."""
     app_ = make_app()
@@ -122,7 +122,7 @@ def edit_cmd(
     post_id: Annotated[int, typer.Argument(help="Post id.")],
     text: Annotated[str | None, typer.Option("--text", help="New text (validated).")] = None,
     at: Annotated[str | None, typer.Option("--at", help="New time, in the configured zone.")] = None,
-    actor: Annotated[str, typer.Option("--as", help="Who edits (audit log).")] = "cli",
+    actor: Annotated[str, typer.Option("--as", help="Who edits (audit log).", callback=person)] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Change the text and/or the time of a post that has not gone out."""
@@ -145,7 +145,7 @@ def edit_cmd(
 def cancel_cmd(
     post_id: Annotated[int, typer.Argument(help="Post id.")],
     reason: Annotated[str, typer.Option(help="Why (audit log).")] = "",
-    actor: Annotated[str, typer.Option("--as", help="Who cancels (audit log).")] = "cli",
+    actor: Annotated[str, typer.Option("--as", help="Who cancels (audit log).", callback=person)] = "cli",
 ) -> None:
     """Cancel a queued post (every part of its thread that has not gone out)."""
     app_ = make_app()

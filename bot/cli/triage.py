@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from bot.cli.context import emit, handled, local_time, make_app, print_json
+from bot.cli.context import emit, handled, local_time, make_app, person, print_json
 from bot.domain import OPEN_POST_STATES, TriageStatus
 from bot.store.models import Author, Mention, Post, TriageItem
 from bot.triage import listing, queue
@@ -22,7 +22,7 @@ app = typer.Typer(no_args_is_help=True)
 
 COLUMNS = ("id", "severity", "status", "assignee", "due", "breached", "reply", "author", "text")
 MENTION_COLUMNS = ("id", "author", "at", "score", "item", "text")
-ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).")
+ACTOR = typer.Option(..., "--as", help="Who is doing this (recorded on the item's history).", callback=person)
 OVERRIDE = typer.Option(False, "--override",
                         help="Close an item someone else holds (supervisors; noted on the history).")
 

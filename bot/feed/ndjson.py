@@ -82,8 +82,12 @@ class PushResult:
 
 
 def split_lines(data: bytes) -> list[bytes]:
-    """The lines of an NDJSON body: split on `\\n` only, a trailing `\\r` dropped."""
-    lines = data.split(b"\n")
+    """The lines of an NDJSON body: split on `\\n` only, a trailing `\\r` dropped.
+
+    A UTF-8 byte-order mark opening the body (a file saved by a Windows editor) is dropped: kept, it
+    made the first event a dead letter that `events retry` could never accept.
+    """
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
     return [line.removesuffix(b"\r") for line in lines]
