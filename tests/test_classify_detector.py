@@ -66,6 +66,28 @@ class TestVerdicts:
         verdict = bare.classify("there is smoke in the cabin")
         assert [r for r in verdict.reasons if r.startswith("rule:")] == []
 
+    def test_a_negative_boost_lowers_the_score(self, detector: Detector) -> None:
+        """A brand rule with a negative boost (a contest entry is no complaint) takes the score below the threshold."""
+        text = "@brandbot the giveaway page keeps crashing and nobody answers"
+        rules = RuleSet.parse('{"rules": [{"id": "contest", "keywords": ["giveaway"], "severity": "low", '
+                              '"reason": "contest entry", "boost": -4}]}')
+        plain = Detector.from_model(detector.model, RuleSet()).classify(text)
+        lowered = Detector.from_model(detector.model, rules).classify(text)
+        assert plain.complaint is True
+        assert (lowered.complaint, lowered.reasons[0]) == (False, "rule: contest entry 'giveaway'")
+        assert lowered.score < plain.score
+
+    def test_the_largest_boost_of_the_rules_that_fire_counts(self, detector: Detector) -> None:
+        """A negative and a positive rule firing together: the larger (positive) boost counts, as documented."""
+        text = "@brandbot the giveaway page keeps crashing and nobody answers"
+        both = RuleSet.parse('{"rules": [{"id": "contest", "keywords": ["giveaway"], "severity": "low", '
+                             '"reason": "contest entry", "boost": -4}, {"id": "crash", "keywords": ["crashing"], '
+                             '"severity": "low", "reason": "crash", "boost": 2}]}')
+        only_crash = RuleSet.parse('{"rules": [{"id": "crash", "keywords": ["crashing"], "severity": "low", '
+                                   '"reason": "crash", "boost": 2}]}')
+        assert (Detector.from_model(detector.model, both).classify(text).score
+                == Detector.from_model(detector.model, only_crash).classify(text).score)
+
     def test_version_is_the_model_version(self, detector: Detector) -> None:
         """The detector reports its model's version (stored with each classification row)."""
         assert detector.version == detector.model.version

@@ -80,12 +80,12 @@ class Detector:
             reasons: list[str] = []
             severity = Severity.LOW
             hit_severity = Severity.LOW
-            boost = 0.0
+            boost: float | None = None  # the largest boost of the rules that fire, negative ones included
             floor = 0.0
             for hit in self.rules.hits_prepared(prepared):
                 reasons.append(hit.explanation)
                 hit_severity = max(hit_severity, hit.rule.severity)
-                boost = max(boost, hit.rule.boost)
+                boost = hit.rule.boost if boost is None else max(boost, hit.rule.boost)
                 if hit.rule.min_score is not None:
                     floor = max(floor, hit.rule.min_score)
             score = (
