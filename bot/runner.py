@@ -28,7 +28,7 @@ from apscheduler.executors.pool import BasePoolExecutor
 
 from bot.app import App
 from bot.credentials_health import mark_authorized, mark_unauthorized
-from bot.errors import TransientError, Unauthorized
+from bot.errors import RateLimited, TransientError, Unauthorized
 from bot.publish.publisher import Publisher
 from bot.settings import Settings
 from bot.xapi import tiers
@@ -173,10 +173,12 @@ class BotRunner:
                  speed=_speed(self.app))
 
     def _whoami(self) -> str:
-        """The brand account's id; a transient failure at start-up is retried, not fatal."""
+        """The brand account's id; a transient failure at start-up is retried, not fatal (a 429 is not retried)."""
         for attempt in range(1, WHOAMI_TRIES):
             try:
                 return self.app.me().id
+            except RateLimited:
+                raise  # the budget holds the call until X's reset: retrying seconds later cannot help
             except TransientError as exc:
                 log.warning("bot.whoami_retry", attempt=attempt, error=type(exc).__name__, detail=str(exc))
                 time.sleep(2.0 ** (attempt - 1))

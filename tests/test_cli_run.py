@@ -1,4 +1,5 @@
-"""`brandbot run`: restarting a sped-up sandbox run on the same database keeps listening, and takes signed webhooks."""
+"""`brandbot run`: restarting a sped-up sandbox run on the same database keeps listening, takes signed webhooks,
+and stops with one line when X will not confirm the brand account."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +18,11 @@ import pytest
 import requests
 
 from bot.cli.run import _clock
-from bot.clock import AcceleratedClock, SystemClock
+from bot.clock import AcceleratedClock, ManualClock, SystemClock
 from bot.feed.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.sandbox.config import SandboxConfig
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.testing import SandboxAdmin, sandbox_env
 from bot.store.db import upgrade
 from tests.reliability.conftest import free_port, wait_until
 
@@ -115,3 +120,47 @@ def test_an_unreachable_database_is_one_line_and_exit_1(tmp_path: Path, args: li
         'error: database unreachable: connection failed: connection to server at "127.0.0.1", port 1 failed: '
         "Connection refused (check DATABASE_URL)\n"
     )
+
+
+@pytest.fixture
+def refusing_sandbox() -> Iterator[SandboxServer]:
+    """A basic-tier sandbox on a manual clock at 2026-03-01 12:00 UTC, stopped afterwards."""
+    server = SandboxServer(SandboxConfig(tier="basic", scenario="quiet"),
+                           ManualClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))).start()
+    yield server
+    server.stop()
+
+
+def _run_against(server: SandboxServer, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = sandbox_env(f"sqlite:///{tmp_path / 'bot.db'}", server.url, "basic", PYTHONPATH=str(REPO),
+                      LOG_LEVEL="ERROR")
+    return subprocess.run([sys.executable, "-m", "bot", "run", "--no-web", "--duration", "5"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+
+
+class TestBrandAccountRefused:
+    def test_a_429_on_users_me_is_one_line_after_one_call(self, refusing_sandbox: SandboxServer,
+                                                          tmp_path: Path) -> None:
+        """X answering 429 to the start-up users/me says when to start again, exit 1, and is not retried."""
+        admin = SandboxAdmin(refusing_sandbox.url)
+        admin.faults(burst_429=5)
+        done = _run_against(refusing_sandbox, tmp_path)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert done.stderr == (
+            "error: X did not confirm the brand account (GET /2/users/me: 429 Too Many Requests Too Many Requests): "
+            "start the bot again after 2026-03-02T12:00:00+00:00\n"
+        )
+        assert admin.usage()["calls"] == {"GET /2/users/me": 1}
+        admin.close()
+
+    def test_refused_credentials_are_one_line(self, refusing_sandbox: SandboxServer, tmp_path: Path) -> None:
+        """Revoked credentials at start-up: `error: ...` naming the X_* settings and exit 1, no tweepy traceback."""
+        admin = SandboxAdmin(refusing_sandbox.url)
+        admin.faults(revoke_token_at="2026-03-01T00:00:00Z")
+        done = _run_against(refusing_sandbox, tmp_path)
+        assert (done.returncode, done.stdout) == (1, "")
+        assert done.stderr == (
+            "error: X did not confirm the brand account (GET /2/users/me: 401 Unauthorized Unauthorized): "
+            "check the X_* credentials\n"
+        )
+        admin.close()

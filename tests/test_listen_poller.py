@@ -188,6 +188,21 @@ class TestPollMentions:
         assert [s.unauthorized for s in _poll(engine, x, clock).sources] == [True]
         assert [s.unauthorized for s in _poll(engine, x, clock).sources] == [False]
 
+    def test_a_401_pauses_the_source_for_a_minute(self, engine: Engine, clock: ManualClock) -> None:
+        """After a 401, runs within the next minute make no call (X is not asked at every poll); then it tries again."""
+        x = FakeXClient(tier="pro", brand_id=BRAND_ID)
+        x.add_mention("ada", "broken")
+        x.fail_next("mentions_page", Unauthorized("Unauthorized", status=401, endpoint=tiers.GET_MENTIONS))
+        progress = PollProgress()
+        assert _poll(engine, x, clock, progress=progress).sources[0].unauthorized is True
+        clock.advance(30)
+        paused = _poll(engine, x, clock, progress=progress).sources[0]
+        assert (paused.skipped, paused.unauthorized) == ("unauthorized: next try at 2026-03-01T12:01:00+00:00", False)
+        assert len(_calls(x, "mentions_page")) == 1
+        clock.advance(30)
+        assert _poll(engine, x, clock, progress=progress).new_mentions == 1
+        assert len(_calls(x, "mentions_page")) == 2
+
     def test_rate_limit_is_recorded_and_retried_next_run(self, engine: Engine, clock: ManualClock) -> None:
         """A 429 is written on the cursor and counted; the next run reads the same mentions."""
         x = FakeXClient(tier="pro", brand_id=BRAND_ID)

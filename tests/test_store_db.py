@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -94,6 +97,20 @@ def test_db_upgrade_on_postgresql(fresh_pg_url: str) -> None:
     before, after = _upgrade_and_current(fresh_pg_url)
     assert before == "(empty database)"
     assert after == "0003"
+
+
+@pytest.mark.postgres
+def test_processes_upgrading_a_fresh_postgresql_together_all_succeed(fresh_pg_url: str) -> None:
+    """Three `brandbot db upgrade` processes started at once on an empty PostgreSQL database all exit 0."""
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "DATABASE_URL": fresh_pg_url,
+           "TEMPLATE_DIR": str(REPO / "templates"), "X_API_BASE_URL": "http://127.0.0.1:9", "LOG_FORMAT": "json"}
+    processes = [subprocess.Popen([sys.executable, "-m", "bot", "db", "upgrade"], env=env, cwd=REPO,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(3)]
+    outcomes = [(p.wait(60), p.communicate()[0].decode()) for p in processes]
+    assert [code for code, _ in outcomes] == [0, 0, 0], [out[-2000:] for code, out in outcomes if code]
+    engine = make_engine(fresh_pg_url)
+    assert current_revision(engine) == "0003"
+    engine.dispose()
 
 
 def test_token_store_round_trip_replaces_the_single_row(engine: Engine, clock: ManualClock) -> None:

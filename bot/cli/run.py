@@ -21,10 +21,11 @@ from bot.cli.context import (
     brand_rules_or_exit,
     database_clock,
     database_unreachable,
+    fail,
     settings_or_exit,
 )
 from bot.clock import AcceleratedClock, Clock, SystemClock
-from bot.errors import ConfigError
+from bot.errors import ConfigError, RateLimited, Unauthorized, XApiError
 
 log = structlog.get_logger()
 
@@ -94,6 +95,8 @@ def run_cmd(
     except ConfigError as exc:  # the X client refused to start (no credentials for X_API_BASE_URL)
         typer.echo(str(exc), err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except XApiError as exc:  # X would not name the brand account (users/me): no job can run without it
+        fail(whoami_failed(exc))
     finally:
         started = time.monotonic()
         runner.stop(timeout=7.0)
@@ -103,6 +106,17 @@ def run_cmd(
         if server is not None:
             server.stop()
         log.info("bot.exit", shutdown_seconds=round(time.monotonic() - started, 2))
+
+
+def whoami_failed(exc: XApiError) -> str:
+    """One line for a start-up `GET /2/users/me` that X refused: what it said and what to do."""
+    if isinstance(exc, Unauthorized):
+        hint = "check the X_* credentials"
+    elif isinstance(exc, RateLimited) and exc.reset_at is not None:
+        hint = f"start the bot again after {exc.reset_at.isoformat()}"
+    else:
+        hint = "start the bot again once X answers"
+    return f"X did not confirm the brand account ({exc}): {hint}"
 
 
 def _clock(speed: float) -> Clock:

@@ -4,7 +4,9 @@ For each source (the mentions timeline, then recent search) the persisted `Curso
 advances only after every page down to it is stored, so a crash mid-storm re-reads pages
 (deduplicated by tweet id) instead of skipping them. Each page is stored, classified and routed
 in its own transaction. A source whose endpoint the budget keeper would refuse is skipped; an
-API error stops that source for this run and is written on its `Cursor` row (no retry loop).
+API error stops that source for this run and is written on its `Cursor` row (no retry loop). A 401
+(credentials revoked or wrong) pauses that source for `UNAUTHORIZED_RETRY`, as the publisher does,
+instead of asking X again at every poll.
 
 When the budget runs out mid-pagination, where to resume is kept in a `PollProgress` the
 caller holds between runs (pagination tokens do not fit the cursor table), so a long backlog
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.engine import Engine
@@ -41,6 +43,8 @@ PAGE_SIZE = 100
 MENTIONS = "mentions"
 SEARCH = "search"
 ENDPOINT_OF = {MENTIONS: tiers.GET_MENTIONS, SEARCH: tiers.SEARCH_RECENT}
+#: After a 401, how long a source waits before asking X again (the publisher waits as long).
+UNAUTHORIZED_RETRY = timedelta(minutes=1)
 
 
 def search_query(handle: str, keywords: tuple[str, ...]) -> str:
@@ -72,6 +76,7 @@ class PollProgress:
     """Where an unfinished pagination resumes (kept by the caller between runs of one process)."""
 
     pending: dict[str, _Resume] = field(default_factory=dict)
+    unauthorized_until: dict[str, datetime] = field(default_factory=dict)  # source -> no call before then
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,10 @@ def _poll_source(
 ) -> SourceResult:
     endpoint = ENDPOINT_OF[source]
     bound = log.bind(source=source, worker_id=worker_id)
+    paused_until = progress.unauthorized_until.get(source)
+    if paused_until is not None and clock.now() < paused_until:
+        bound.info("poll.skipped", reason="unauthorized", next_try_at=paused_until.isoformat())
+        return SourceResult(source, skipped=f"unauthorized: next try at {paused_until.isoformat()}")
     if not budget.may_call(endpoint):
         when = budget.next_allowed_at(endpoint)
         bound.info("poll.skipped", reason="budget", next_allowed_at=when.isoformat())
@@ -186,9 +195,12 @@ def _poll_source(
             bound.warning("poll.error", error=type(exc).__name__, status=exc.status, detail=str(exc), pages=pages)
             _keep(progress, source, since_id, token, newest)
             _record_cursor(engine, source, now=clock.now(), success=False, error=error)
+            if isinstance(exc, Unauthorized):
+                progress.unauthorized_until[source] = clock.now() + UNAUTHORIZED_RETRY
             return SourceResult(source, pages, new, complaints, decisions, error=error,
                                 unauthorized=isinstance(exc, Unauthorized))
         pages += 1
+        progress.unauthorized_until.pop(source, None)
         now = clock.now()
         with session_scope(engine) as session:
             outcome = store_page(
