@@ -1,7 +1,8 @@
 """Synthetic brand-mention tweets for the shipped default model, written from templates by this script.
 
 Every phrase here was written for brandbot (no text is taken from any data set), so the generated
-`data/seed_examples.csv` (columns text,label,kind) can be shipped. Run `python -m bot.classify.seed_data`.
+`data/seed_examples.csv` (columns text,label,kind,lang) can be shipped. Run `python -m bot.classify.seed_data`.
+French rows (for `LOCALE=fr` personas) come from `bot.classify.seed_data_fr` and follow the English ones.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import csv
 import random
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.classify import seed_data_fr
 
 OUT = Path(__file__).parent / "data" / "seed_examples.csv"
 
@@ -1345,11 +1348,11 @@ def generate(
 
 
 def main() -> None:
-    """Write data/seed_examples.csv."""
-    rows = generate()
+    """Write data/seed_examples.csv: the English rows, then the French ones (`seed_data_fr`), each with its lang."""
+    rows = [(*row, "en") for row in generate()] + [(*row, "fr") for row in seed_data_fr.generate()]
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("text", "label", "kind"))
+        writer.writerow(("text", "label", "kind", "lang"))
         writer.writerows(rows)
     print(f"wrote {len(rows)} examples to {OUT}")  # noqa: T201
 

@@ -18,7 +18,7 @@ from importlib import resources
 
 import numpy as np
 
-from bot.classify.features import DEFAULT_BITS, DEFAULT_FEATURES, Features, Featurizer, FloatArray
+from bot.classify.features import DEFAULT_BITS, DEFAULT_FEATURES, Features, Featurizer, FloatArray, IntArray
 from bot.classify.model import LinearModel
 from bot.classify.optim import minimize_lbfgs
 
@@ -38,6 +38,50 @@ def seed_examples() -> tuple[list[str], list[int]]:
     text = resources.files("bot.classify").joinpath("data/seed_examples.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     return [r["text"] for r in rows], [int(r["label"]) for r in rows]
+
+
+def seed_rows() -> list[tuple[str, int, str]]:
+    """The shipped seed examples as (text, label, lang) rows, lang "en" or "fr"."""
+    text = resources.files("bot.classify").joinpath("data/seed_examples.csv").read_text(encoding="utf-8")
+    return [(r["text"], int(r["label"]), r.get("lang") or "en") for r in csv.DictReader(io.StringIO(text))]
+
+
+def fit_new_columns(
+    x: Features,
+    labels: list[int],
+    base_weights: FloatArray,
+    base_bias: float,
+    *,
+    frozen: IntArray,
+    l2: float,
+    max_iter: int = 300,
+) -> FloatArray:
+    """`base_weights` with the columns of `x` outside `frozen` fitted to `labels` (all else, bias too, kept).
+
+    Mean log-loss + l2/2 * |moved weights|^2, each text's score starting from what the base gives it. Used to
+    add examples of a new language to a fitted model without moving a weight the earlier examples use, so
+    their texts score as before (hash collisions aside).
+    """
+    y = np.asarray(labels, dtype=np.float64)
+    free = ~np.isin(x.cols, frozen)
+    kept = ~free
+    kept_scores = x.vals[kept] * base_weights[x.cols[kept]]
+    start: FloatArray = np.bincount(x.rows[kept], weights=kept_scores, minlength=x.n_rows).astype(np.float64)
+    start += base_bias
+    active, cols = np.unique(x.cols[free], return_inverse=True)
+    rows, vals = x.rows[free], x.vals[free]
+    n = float(x.n_rows)
+
+    def objective(w: FloatArray) -> tuple[float, FloatArray]:
+        z = start + np.bincount(rows, weights=w[cols] * vals, minlength=x.n_rows)
+        loss = float(np.mean(np.logaddexp(0.0, np.where(y > 0.5, -z, z))))
+        r = (0.5 * (1.0 + np.tanh(0.5 * z)) - y) / n
+        grad = np.bincount(cols, weights=vals * r[rows], minlength=active.shape[0]) + l2 * w
+        return loss + 0.5 * l2 * float(w @ w), grad
+
+    weights = base_weights.copy()
+    weights[active] = minimize_lbfgs(objective, np.zeros(active.shape[0]), max_iter=max_iter)
+    return weights.astype(np.float32).astype(np.float64)
 
 
 def select_rows(x: Features, index: list[int]) -> Features:
