@@ -41,3 +41,18 @@ def test_unreadable_times_say_how_to_write_them(text: str) -> None:
 def test_format_local_shows_the_zone() -> None:
     assert format_local(datetime(2026, 7, 15, 7, 0, tzinfo=UTC), PARIS) == "2026-07-15 09:00 CEST"
     assert format_local(None, PARIS) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "tz"),
+    [
+        ("9999-12-31 23:59", ZoneInfo("America/New_York")),  # UTC would be in year 10000
+        ("0001-01-01 00:00", PARIS),  # UTC would be in year 0
+        ("9999-12-31T23:59-05:00", PARIS),
+        ("9999-12-31 23:59", ZoneInfo("UTC")),  # the minute after it is past datetime.max
+    ],
+)
+def test_a_year_at_the_ends_of_the_calendar_is_refused(text: str, tz: ZoneInfo) -> None:
+    """A time a date picker allows but `datetime` cannot move between zones is a reason, not an OverflowError."""
+    with pytest.raises(ValidationError, match="out of range: the year must be from 2 to 9998"):
+        parse_local(text, tz)

@@ -370,6 +370,8 @@ class TestAddPost:
          "out to post it now; nothing was queued"),
         ({"text": "When?", "scheduled_at": "tomorrow"}, "time must look like 2026-03-01T14:30"),
         ({"text": "Spring forward", "scheduled_at": "2026-03-29T02:30"}, "does not exist in Europe/Paris"),
+        ({"text": "Long ago", "scheduled_at": "0001-01-01T00:00"},
+         "0001-01-01T00:00 is out of range: the year must be from 2 to 9998"),
     ])
     def test_refused_posts_keep_the_form(self, bot: App, editor: TestClient, form: dict[str, str],
                                          message: str) -> None:
