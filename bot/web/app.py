@@ -126,7 +126,9 @@ def create_web_app(
             )
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if response.headers.get("content-type", "").startswith("text/html"):
+        # Pages, and whatever a signed-in person was sent (the reply preview's JSON holds a customer's post):
+        # never kept in a cache, unless the route says otherwise (`/text/rules`).
+        if response.headers.get("content-type", "").startswith("text/html") or getattr(request.state, "staff", None):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

@@ -184,6 +184,12 @@ class TestTriageActions:
         missing = agent.get(f"/triage/{ids['103']}/preview", params={"template": "nope"})
         assert (missing.status_code, missing.json()) == (404, {"error": "no reply template 'nope'"})
 
+    def test_preview_json_is_not_cached(self, bot: App, agent: TestClient) -> None:
+        """The preview holds the customer's name and words, so it is `no-store` like the pages."""
+        ids = _seed(bot)
+        response = agent.get(f"/triage/{ids['103']}/preview", params={"template": "apology"})
+        assert response.headers["cache-control"] == "no-store"
+
     def test_detail_page_shows_the_preview_and_templates(self, bot: App, agent: TestClient) -> None:
         """Without script, the item page shows the chosen template's preview and count."""
         ids = _seed(bot)
