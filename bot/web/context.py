@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.crisis import CrisisState, crisis_state
 from bot.domain import Role
-from bot.errors import BotError
+from bot.errors import BotError, ValidationError
 from bot.store.models import StaffUser
 from bot.web.accounts import Authenticator, StaffMember, get_user
 from bot.web.sessions import SessionCodec, WebSession, password_fingerprint
@@ -251,3 +251,16 @@ def form_text(value: str) -> str:
     """A textarea's text as the person typed it: browsers send every line break as CRLF (HTML form
     encoding), while the page, its live counter and X count one character for it."""
     return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sent_max_length(max_chars: int) -> int:
+    """The `Form(max_length=...)` of a textarea with `maxlength` `max_chars`: the browser holds the text to
+    `max_chars` counting a line break as one, then sends it as two (CRLF). The handler checks the text as
+    typed (`check_typed_length`), so that a refusal keeps the form rather than ending on a 422 page."""
+    return 2 * max_chars
+
+
+def check_typed_length(text: str, max_chars: int) -> None:
+    """`ValidationError` if `text` (as typed: `form_text`) is longer than its field's `max_chars`."""
+    if len(text) > max_chars:
+        raise ValidationError(f"the text is {len(text)} characters; at most {max_chars}")

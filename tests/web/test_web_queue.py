@@ -308,6 +308,19 @@ class TestLineBreaks:
                   {"text": "x" * 140 + "\r\n" + "y" * 139, "scheduled_at": "2026-03-01T14:00"}, page="/queue")
         assert _post(bot, ids["scheduled"]).text == "x" * 140 + "\n" + "y" * 139
 
+    def test_a_full_textarea_with_line_breaks_becomes_a_thread(self, bot: App, editor: TestClient) -> None:
+        """4,960 characters as typed (within the textarea's 5,000) are 5,080 as sent with CRLF: still queued."""
+        typed = "\n".join(["Sol 42 was a long day on the crater rim."] * 121)
+        post_form(editor, "/queue/posts", {"text": typed.replace("\n", "\r\n"), "thread": "true"}, page="/queue")
+        with bot.session() as session:
+            assert len(session.exec(select(Post)).all()) == 19
+
+    def test_a_text_over_the_limit_as_typed_keeps_the_form(self, bot: App, editor: TestClient) -> None:
+        """5,001 characters as typed: refused with the reason and the form filled in, not a bare error page."""
+        page = refused_form(editor, "/queue/posts", {"text": "a" * 5001, "thread": "true"}, page="/queue")
+        assert "the text is 5001 characters; at most 5000; nothing was queued" in page
+        assert f'id="add-post-text">{"a" * 5001}</textarea>' in page
+
 
 class TestCounters:
     def test_each_text_that_becomes_a_post_shows_its_weighted_count(self, bot: App, editor: TestClient) -> None:

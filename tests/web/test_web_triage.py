@@ -390,6 +390,15 @@ class TestRefusedReplyKeepsTheText:
         with bot.session() as session:
             assert [p.text for p in session.exec(select(Post))] == ["@ada " + "s" * 271 + "\nthx"]
 
+    def test_a_full_textarea_with_line_breaks_comes_back_in_the_form(self, bot: App, agent: TestClient) -> None:
+        """5,000 characters as typed (the textarea's maxlength) are 5,099 as sent: refused for its length, kept."""
+        ids = _seed(bot)
+        typed = "\n".join(["y" * 49] * 100)  # 100 lines of 49 + 99 line breaks = 4,999 characters
+        page = refused_form(agent, f"/triage/{ids['103']}/reply", {"text": typed.replace("\n", "\r\n")},
+                            page="/triage")
+        assert "the reply is 4999 weighted characters; one post holds at most 280" in page
+        assert f"required autofocus>{typed}</textarea>" in page
+
 
 class TestCloseOnTheWeb:
     def test_an_agent_cannot_close_a_colleagues_item_but_an_admin_can(self, bot: App, client: TestClient) -> None:

@@ -25,10 +25,24 @@ from bot.publish.queue import (
 )
 from bot.store.models import AuditLog, DeadLetter, Post
 from bot.web.accounts import StaffMember
-from bot.web.context import ACTION_ERRORS, WebContext, act, check_csrf, form_text, render, require, web_session
+from bot.web.context import (
+    ACTION_ERRORS,
+    WebContext,
+    act,
+    check_csrf,
+    check_typed_length,
+    form_text,
+    render,
+    require,
+    sent_max_length,
+    web_session,
+)
 from bot.web.ids import RowId
 
 EDITOR_ROLES = (Role.EDITOR, Role.ADMIN)
+#: A post's text field takes at most this many characters as typed (the textareas' `maxlength`; a thread is split
+#: from it).
+POST_TEXT_MAX_CHARS = 5000
 MAX_AUTO_RESUME_MINUTES = 7 * 24 * 60
 #: How a `datetime-local` field shows and sends a time (to the minute).
 FORM_TIME = "%Y-%m-%dT%H:%M"
@@ -135,7 +149,7 @@ def routes(ctx: WebContext) -> APIRouter:
         request: Request,
         staff: Editor,
         *,
-        text: Annotated[str, Form(max_length=5000)] = "",
+        text: Annotated[str, Form(max_length=sent_max_length(POST_TEXT_MAX_CHARS))] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
         requires_approval: Annotated[bool, Form()] = False,
         thread: Annotated[bool, Form()] = False,
@@ -146,6 +160,7 @@ def routes(ctx: WebContext) -> APIRouter:
         session = web_session(request)
         now = ctx.now()
         try:
+            check_typed_length(text, POST_TEXT_MAX_CHARS)
             when = parse_local(scheduled_at, ctx.app.settings.tz)
             with ctx.app.session() as db:
                 posts = enqueue_manual(db, text=text, now=now, tz=ctx.app.settings.tz, scheduled_at=when,
@@ -169,7 +184,7 @@ def routes(ctx: WebContext) -> APIRouter:
         request: Request,
         post_id: RowId,
         staff: Editor,
-        text: Annotated[str, Form(max_length=5000)] = "",
+        text: Annotated[str, Form(max_length=sent_max_length(POST_TEXT_MAX_CHARS))] = "",
         scheduled_at: Annotated[str, Form(max_length=40)] = "",
     ) -> Response:
         """The form sends both fields back; the time counts as changed only if it differs to the minute.
@@ -179,6 +194,7 @@ def routes(ctx: WebContext) -> APIRouter:
         text = form_text(text)
 
         def action(db: Session, now: datetime) -> object:
+            check_typed_length(text, POST_TEXT_MAX_CHARS)
             when = parse_local(scheduled_at, ctx.app.settings.tz)
             if when is not None and scheduled_at.strip() == ctx.local(get_post(db, post_id).scheduled_at, FORM_TIME):
                 when = None  # the time shown in the form, unchanged: keep the stored one (and its seconds)

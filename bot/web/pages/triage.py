@@ -22,7 +22,17 @@ from bot.triage.mentions import flag_notes
 from bot.triage.replies import LIVE_REPLY_STATES, latest_replies
 from bot.triage.sla import OPEN_STATUSES, is_sla_breached
 from bot.web.accounts import StaffMember, active_usernames
-from bot.web.context import WebContext, act, check_csrf, duration, form_text, render, require
+from bot.web.context import (
+    WebContext,
+    act,
+    check_csrf,
+    check_typed_length,
+    duration,
+    form_text,
+    render,
+    require,
+    sent_max_length,
+)
 from bot.web.ids import CursorQuery, RowId
 
 TRIAGE_ROLES = (Role.AGENT, Role.ADMIN)
@@ -247,7 +257,7 @@ def routes(ctx: WebContext) -> APIRouter:
     @router.post("/{item_id}/reply")
     def reply(request: Request, item_id: RowId, staff: Agent, *,
               template: Annotated[str, Form(max_length=100)] = "",
-              text: Annotated[str, Form(max_length=REPLY_TEXT_MAX_CHARS)] = "",
+              text: Annotated[str, Form(max_length=sent_max_length(REPLY_TEXT_MAX_CHARS))] = "",
               follow_up: Annotated[bool, Form()] = False) -> Response:
         """A reply from a canned `template` or in the agent's own words (`text`): exactly one of them.
 
@@ -256,6 +266,7 @@ def routes(ctx: WebContext) -> APIRouter:
         text = form_text(text)
 
         def action(db: Session, now: datetime) -> object:
+            check_typed_length(text, REPLY_TEXT_MAX_CHARS)
             if template and text.strip():
                 raise ValueError("send either a reply template or your own text, not both")
             if not template and not text.strip():
