@@ -216,3 +216,25 @@ def test_crisis_off_wins_over_an_on_dated_in_the_future(env: dict[str, str]) -> 
     last = out.strip().splitlines()[-1]
     assert last.startswith("crisis mode ON since ")
     assert last.endswith("by cli: runway closed")
+
+
+def test_crisis_off_after_the_resume_time_releases_the_held_posts(env: dict[str, str]) -> None:
+    """A pause past its `--until` time, the bot not running: `crisis off` puts its held post back on the schedule."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store.db import make_engine, session_scope
+    from bot.store.models import CrisisChange
+
+    _run(env, "queue", "add", "Promo: fly with us")
+    assert _run(env, "crisis", "on", "--reason", "engine fire at JFK")[0] == 0
+    assert _list(env)[0]["state"] == "held"
+    engine = make_engine(env["DATABASE_URL"])
+    with session_scope(engine) as session:
+        session.add(CrisisChange(active=True, reason="maintenance", actor="ops",
+                                 auto_resume_at=datetime.now(UTC) - timedelta(minutes=1),
+                                 created_at=datetime.now(UTC) - timedelta(minutes=30)))
+    engine.dispose()
+    code, out = _run(env, "crisis", "off")
+    assert (code, out.strip().splitlines()[-1]) == (0, "crisis mode OFF (the pause had reached its resume time)")
+    assert (_list(env)[0]["state"], _list(env)[0]["held_reason"]) == ("scheduled", None)
+    assert _run(env, "crisis", "off")[1].strip().splitlines()[-1] == "crisis mode is already off"

@@ -541,3 +541,24 @@ class TestReplyTargetOnSandbox:
                 f"not let this account see it, so nothing was sent (GET /2/tweets/:id: Authorization Error Sorry, "
                 f"you are not authorized to see the Tweet with id: [{mention_id}].)"))
         assert _triage_state(engine, item_id)[:2] == ("claimed", "sam")
+
+
+class TestAutoResume:
+    def test_posts_held_by_an_expired_pause_go_out_first_at_the_next_run(self, engine: Engine,
+                                                                         clock: ManualClock) -> None:
+        """An ended `crisis on --until` pause releases its held post at the next publish run, before newer posts."""
+        x = FakeXClient(brand_id=BRAND, clock=clock)
+        with session_scope(engine) as session:
+            set_crisis(session, active=True, reason="maintenance", actor="ops", now=clock.now(),
+                       auto_resume_at=clock.now() + timedelta(minutes=10))
+        [held] = _queue(engine, clock, "held through the pause")
+        clock.advance(11 * 60)
+        [after] = _queue(engine, clock, "queued after the pause ended")
+        assert _states(engine) == {held: "held", after: "scheduled"}
+        report = _publisher(engine, x, clock).run_once()
+        assert (report.posted, [t.text for t in x.posted]) == (
+            [held, after], ["held through the pause", "queued after the pause ended"])
+        with Session(engine) as session:
+            actions = [(a.actor, a.action, a.detail) for a in session.exec(select(AuditLog).order_by(col(AuditLog.id)))
+                       if a.action.startswith("crisis.")]
+        assert actions == [("ops", "crisis.on", "maintenance"), ("system", "crisis.off", "auto-resume time reached")]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot.cli.context import EXIT_FAILED, fail, handled, make_app, person, print_json
-from bot.crisis import CrisisState, crisis_state, set_crisis
+from bot.crisis import CrisisState, crisis_state, set_crisis, settle_auto_resume
 from bot.localtime import format_local, parse_local
 
 if TYPE_CHECKING:
@@ -56,18 +56,23 @@ def on_cmd(
 def off_cmd(
     actor: Annotated[str, typer.Option("--as", help="Who resumes (audit log).", callback=person)] = "cli",
 ) -> None:
-    """Resume: posts held by the pause go back on the schedule (exit 1 if the state does not read back OFF)."""
+    """Resume: posts held by the pause go back on the schedule (exit 1 if the state does not read back OFF).
+
+    A pause whose `--until` time has passed is already over; its held posts go back on the schedule now.
+    """
     app_ = make_app()
     with handled(), app_.session() as session:
         now = app_.clock.now()
-        if not crisis_state(session, now=now).active:
+        expired = settle_auto_resume(session, now=now)
+        if not expired and not crisis_state(session, now=now).active:
             typer.echo("crisis mode is already off")
             return
-        set_crisis(session, active=False, reason="", actor=actor, now=now)
+        if not expired:
+            set_crisis(session, active=False, reason="", actor=actor, now=now)
     state = _state_now(app_)
     if state.active:
         fail(f"crisis mode was switched off but reads back {_describe(state, app_)}", EXIT_FAILED)
-    typer.echo("crisis mode OFF")
+    typer.echo("crisis mode OFF (the pause had reached its resume time)" if expired else "crisis mode OFF")
 
 
 @app.command("status")

@@ -2,12 +2,13 @@
 
 One run (`Publisher.run_once`, called every few seconds by the scheduler of every bot process):
 
-1. **Reconcile**: a post left in `publishing` whose lease expired was in flight when a process
-   died. The account's own recent tweets say whether the call went through: if a tweet with
-   that text (posted after the attempt started, not already owned by another post) is there,
-   the post is `posted` with that id; otherwise it goes back on the schedule
-   (`bot.publish.reconcile`). Thread parts still queued behind a part that failed or was
-   cancelled are cancelled (`bot.publish.threads.cancel_stranded`).
+1. **Reconcile**: a crisis pause whose auto-resume time has passed is ended (its held posts go back
+   on the schedule, `bot.crisis.settle_auto_resume`) before anything is claimed. A post left in
+   `publishing` whose lease expired was in flight when a process died. The account's own recent
+   tweets say whether the call went through: if a tweet with that text (posted after the attempt
+   started, not already owned by another post) is there, the post is `posted` with that id;
+   otherwise it goes back on the schedule (`bot.publish.reconcile`). Thread parts still queued
+   behind a part that failed or was cancelled are cancelled (`bot.publish.threads.cancel_stranded`).
 2. **Defer**: when the tier's remaining quota will not cover every due post, the
    lower-priority ones are deferred to the reset with a reason (never a 429 loop).
 3. **Claim and post**, most important first: a conditional UPDATE (`scheduled` → `publishing`
@@ -44,7 +45,7 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.credentials_health import mark_unauthorized
-from bot.crisis import crisis_state, exempt_from_crisis, held_by_crisis
+from bot.crisis import crisis_state, exempt_from_crisis, held_by_crisis, settle_auto_resume
 from bot.domain import PostState
 from bot.errors import (
     CreditsDepleted,
@@ -172,9 +173,14 @@ class Publisher:
     # -- one run ------------------------------------------------------------------------------
 
     def run_once(self, *, limit: int = 20) -> PublishReport:
-        """Reconcile, defer, then publish up to `limit` due posts."""
+        """End a pause whose auto-resume time has passed, reconcile, defer, then publish up to `limit` due posts.
+
+        The posts such a pause held go back on the schedule before anything is claimed, so they go
+        out in their order rather than after posts queued since the pause ended.
+        """
         report = PublishReport()
         with session_scope(self._engine) as session:
+            settle_auto_resume(session, now=self._clock.now())
             crisis = crisis_state(session, now=self._clock.now()).active
         if crisis:
             report.stopped_by = "crisis"  # only staff replies to triage items go out
