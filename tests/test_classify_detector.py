@@ -88,6 +88,23 @@ class TestVerdicts:
         assert (Detector.from_model(detector.model, both).classify(text).score
                 == Detector.from_model(detector.model, only_crash).classify(text).score)
 
+    @pytest.mark.parametrize(("text", "cue"), [
+        ("@brandbot 🚀 EARN $5000 A WEEK from home, DM me now!!!", "earn $5000 a week"),
+        ("@brandbot 🚀 GAGNEZ 5000€ PAR SEMAINE depuis chez vous, écrivez-moi !!!", "gagnez 5000€ par semaine"),
+        ("@brandbot crypto giveaway 💰 send 0.1 ETH get 1 ETH back", "crypto giveaway"),
+        ("@brandbot concours 💰 envoyez 0,1 ETH recevez 1 ETH", "envoyez 0,1 eth recevez 1 eth"),
+    ])
+    def test_spam_is_no_complaint_and_says_so(self, detector: Detector, text: str, cue: str) -> None:
+        """Money-for-nothing and crypto spam (scored 0.49-0.56, complaints, before) is no complaint, with its reason."""
+        verdict = detector.classify(text)
+        assert (verdict.complaint, verdict.severity, verdict.reasons[0]) == (
+            False, "low", f"rule: looks like spam '{cue}'")
+
+    def test_a_complaint_keeps_its_rules_beside_a_spam_cue(self, detector: Detector) -> None:
+        """A real complaint that also matches a spam cue stays a complaint: the largest boost counts."""
+        verdict = detector.classify("@brandbot charged twice for my order and nobody answers, earn $50 a day my foot")
+        assert (verdict.complaint, verdict.severity) == (True, "high")
+
     def test_version_is_the_model_version(self, detector: Detector) -> None:
         """The detector reports its model's version (stored with each classification row)."""
         assert detector.version == detector.model.version
