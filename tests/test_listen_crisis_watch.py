@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
 from datetime import datetime, timedelta
 
 import httpx
@@ -240,3 +242,34 @@ class TestPostAlert:
             ok = post_alert("https://hooks.example.test/T1", "crisis on", transport=transport)
         assert ok is False
         assert [e["event"] for e in logs] == ["crisis.alert_failed"]
+
+    def test_a_webhook_dripping_its_body_does_not_hold_the_crisis_job(self) -> None:
+        """A 200 whose body comes a byte at a time is an answer: the body is not waited for (the job runs alone)."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        dripped_all = threading.Event()
+        stop = threading.Event()
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 60\r\nContent-Type: text/plain\r\n\r\n")
+                try:
+                    for _ in range(60):  # 30 s of body, every read well within the timeout
+                        if stop.wait(0.5):
+                            return
+                        conn.sendall(b"k")
+                    dripped_all.set()
+                except OSError:
+                    return  # the client hung up: what it should do
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        try:
+            ok = post_alert(f"http://127.0.0.1:{port}/hook", "crisis on", timeout=2.0)
+            assert (ok, dripped_all.is_set()) == (True, False)
+        finally:
+            stop.set()
+            server.join(5)
+            listener.close()

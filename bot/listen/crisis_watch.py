@@ -122,11 +122,15 @@ def measure(session: Session, *, now: datetime, window: timedelta, after_id: int
 
 def post_alert(url: str, text: str, *, timeout: float = ALERT_TIMEOUT_SECONDS,
                transport: httpx.BaseTransport | None = None) -> bool:
-    """POST `{"text": ...}` (Slack-compatible) to `url`; failures are logged and reported as False, never raised."""
+    """POST `{"text": ...}` (Slack-compatible) to `url`; failures are logged and reported as False, never raised.
+
+    The status line decides; the body is never read, so a webhook that drips its answer a byte at a time
+    (each read inside `timeout`) cannot hold the crisis job, which runs one at a time.
+    """
     try:
-        with httpx.Client(timeout=timeout, transport=transport) as client:
-            response = client.post(url, json={"text": text})
-        response.raise_for_status()
+        with httpx.Client(timeout=timeout, transport=transport) as client, \
+                client.stream("POST", url, json={"text": text}) as response:
+            response.raise_for_status()
     except httpx.HTTPError as exc:
         log.error("crisis.alert_failed", error=type(exc).__name__, detail=str(exc))
         return False
