@@ -61,6 +61,22 @@ class ProtectedFake(BudgetedFake):
         return result
 
 
+class CrisisAfterTwo(BudgetedFake):
+    """X with the crisis watcher tripping crisis mode (in `engine`) right after the second follow."""
+
+    def __init__(self, budget: BudgetKeeper, engine: Engine, clock: ManualClock, **kw: object) -> None:
+        super().__init__(budget, **kw)
+        self.engine, self.clock = engine, clock
+
+    def follow(self, source_user_id: str, target_user_id: str) -> FollowResult:
+        result = super().follow(source_user_id, target_user_id)
+        if len(self.following) == 2:
+            with session_scope(self.engine) as session:
+                set_crisis(session, active=True, reason="storm", actor="crisis-watch", now=self.clock.now(),
+                           automatic=True)
+        return result
+
+
 class WorkerX(FakeXClient):
     """One process's view of a shared fake X: its own budget; its first follow waits (up to 2 s) for the other."""
 
@@ -182,6 +198,16 @@ class TestExecuteFollows:
                               brand_user_id=BRAND_ID, worker_id="w1")
         assert (run.held, run.followed, _follow_calls(x)) == ("crisis mode holds automatic follows", 0, 0)
         assert _statuses(engine) == {"pending": 2}
+
+    def test_crisis_turned_on_mid_run_stops_the_run(self, engine: Engine, clock: ManualClock) -> None:
+        """Crisis mode tripping after the second of 5 follows holds the other 3 (no further API call)."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = CrisisAfterTwo(budget, engine, clock, tier="enterprise", brand_id=BRAND_ID)
+        _pending(engine, x, clock, 5, FollowStatus.PENDING)
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=Settings(x_tier="enterprise"),
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, run.held, _follow_calls(x)) == (2, "crisis mode holds automatic follows", 2)
+        assert _statuses(engine) == {"done": 2, "pending": 3}
 
     def test_permanent_and_transient_errors(self, engine: Engine, clock: ManualClock) -> None:
         """A gone user is FAILED with the reason; a transient error leaves the row PENDING and stops the run."""

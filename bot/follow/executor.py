@@ -4,9 +4,9 @@ One process follows at a time: a run first takes (or renews) the database lease 
 keeps it after the run, like the poller, so the process holding it is the only one spending the
 follow budget (which `BudgetKeeper` keeps in memory) and the daily cap is counted by one writer;
 another process takes over once the holder stops renewing for LEASE_TTL_SECONDS. The lease is
-renewed and the daily cap re-counted (follows in flight included) before every claim. Rows are
-claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`, so even a run
-outliving its lease never follows an author twice. No transaction is held open across an API call.
+renewed, crisis mode read again and the daily cap re-counted (follows in flight included) before
+every claim. Rows are claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`,
+so even a run outliving its lease never follows an author twice. No transaction is held open across an API call.
 Outcomes: DONE (reason "followed through the API", or REQUESTED_REASON when X answers
 `pending_follow: true` for a protected account: a request it counts like a follow); MANUAL
 once when the tier cannot follow (every pending row goes to a person and the API is not asked
@@ -58,6 +58,7 @@ LEASE_TTL_SECONDS = 300.0
 #: Reason of a DONE row whose follow X holds as a request (protected account, `pending_follow: true`).
 REQUESTED_REASON = "follow request pending (protected account)"
 FOLLOWED_REASON = "followed through the API"
+CRISIS_HOLD = "crisis mode holds automatic follows"
 DAY = timedelta(hours=24)
 #: Refusals about the person being followed (e.g. they blocked the account); any other
 #: permanent error (usage cap, credits, credentials) is about the account and defers the row.
@@ -202,7 +203,7 @@ def execute_follows(
     now = clock.now()
     with session_scope(engine) as session:
         if crisis_state(session, now=now).active:
-            return FollowRunResult(held="crisis mode holds automatic follows")
+            return FollowRunResult(held=CRISIS_HOLD)
         if not settings.follow_enabled:
             return FollowRunResult(held="following is disabled (FOLLOW_ENABLED=false)")
         if follow_refused(session):
@@ -229,6 +230,9 @@ def execute_follows(
             stopped = "lease lost"
             break
         with Session(engine, expire_on_commit=False) as session:
+            if crisis_state(session, now=now).active:  # turned on since the run started (as the publisher checks)
+                held = CRISIS_HOLD
+                break
             if _cap_used(session, now=now) >= settings.follow_daily_cap:
                 held = capped
                 break
