@@ -209,6 +209,27 @@ class TestExecuteFollows:
         assert (run.followed, run.held, _follow_calls(x)) == (2, "crisis mode holds automatic follows", 2)
         assert _statuses(engine) == {"done": 2, "pending": 3}
 
+    def test_a_name_blocklisted_after_its_decision_is_not_followed(self, engine: Engine, clock: ManualClock) -> None:
+        """@Troll000 (pending) and @Troll001 (manual) are put on FOLLOW_BLOCKLIST after being decided: both are
+        skipped, whatever the case, and only @fan000 is followed."""
+        budget = BudgetKeeper("enterprise", clock)
+        x = BudgetedFake(budget, tier="enterprise", brand_id=BRAND_ID)
+        troll, _ = _pending(engine, x, clock, 2, FollowStatus.PENDING, prefix="Troll")
+        (fan,) = _pending(engine, x, clock, 1, FollowStatus.PENDING)
+        with session_scope(engine) as session:
+            row = session.exec(select(FollowDecision).where(col(FollowDecision.author_id) != troll)
+                               .where(col(FollowDecision.author_id) != fan)).one()
+            row.status = FollowStatus.MANUAL
+            session.add(row)
+        settings = Settings(x_tier="enterprise", follow_blocklist=("troll000", "troll001"))
+        run = execute_follows(engine=engine, x=x, budget=budget, clock=clock, settings=settings,
+                              brand_user_id=BRAND_ID, worker_id="w1")
+        assert (run.followed, x.following, _follow_calls(x)) == (1, {fan}, 1)
+        with Session(engine) as session:
+            rows = [(r.status, r.reason) for r in session.exec(select(FollowDecision).order_by(col(FollowDecision.id)))]
+        assert rows == [("skipped", "blocklisted (added after the decision)"),
+                        ("skipped", "blocklisted (added after the decision)"), ("done", "followed through the API")]
+
     def test_permanent_and_transient_errors(self, engine: Engine, clock: ManualClock) -> None:
         """A gone user is FAILED with the reason; a transient error leaves the row PENDING and stops the run."""
         budget = BudgetKeeper("enterprise", clock)

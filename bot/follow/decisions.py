@@ -156,6 +156,33 @@ def withdraw_spammer(
     return True
 
 
+def withdraw_blocklisted(session: Session, *, blocklist: tuple[str, ...], now: datetime) -> int:
+    """Skip the waiting decisions (manual, or pending and not being followed right now) of blocklisted authors.
+
+    `FOLLOW_BLOCKLIST` is read when an author is decided; this applies it to the people decided before
+    they were put on it, so adding a name (and restarting) stops a follow still waiting. Returns how many;
+    one audit row. Not committed: part of the caller's transaction.
+    """
+    if not blocklist:
+        return 0
+    blocked = select(Author.id).where(func.lower(col(Author.username)).in_(blocklist))
+    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
+    result = session.execute(
+        update(FollowDecision)
+        .where(col(FollowDecision.author_id).in_(blocked))
+        .where(col(FollowDecision.status).in_(sorted(_WAITING)))
+        .where(free)
+        .values(status=FollowStatus.SKIPPED.value, reason="blocklisted (added after the decision)", done_at=now,
+                done_by=POLICY_ACTOR)
+    )
+    withdrawn = int(result.rowcount)  # type: ignore[attr-defined]
+    if withdrawn:
+        audit(session, at=now, actor=POLICY_ACTOR, action="follow.withdrawn",
+              detail=f"{withdrawn} waiting: blocklisted (FOLLOW_BLOCKLIST)")
+        log.info("follow.withdrawn", count=withdrawn, reason="blocklisted")
+    return withdrawn
+
+
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     complaint: bool

@@ -7,6 +7,7 @@ another process takes over once the holder stops renewing for LEASE_TTL_SECONDS.
 renewed, crisis mode read again and the daily cap re-counted (follows in flight included) before
 every claim. Rows are claimed one at a time with a conditional UPDATE of `lease_owner`/`lease_until`,
 so even a run outliving its lease never follows an author twice. No transaction is held open across an API call.
+Each run first skips the waiting decisions of authors added to FOLLOW_BLOCKLIST since they were decided.
 Outcomes: DONE (reason "followed through the API", or REQUESTED_REASON when X answers
 `pending_follow: true` for a protected account: a request it counts like a follow); MANUAL
 once when the tier cannot follow (every pending row goes to a person and the API is not asked
@@ -39,6 +40,7 @@ from bot.errors import (
     PermanentError,
     TransientError,
 )
+from bot.follow.decisions import withdraw_blocklisted
 from bot.follow.policy import api_refused_reason, tier_cannot_follow_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
@@ -202,6 +204,7 @@ def execute_follows(
     """Follow PENDING authors while the lease, budget, daily cap and crisis mode allow; never raises XApiError."""
     now = clock.now()
     with session_scope(engine) as session:
+        withdraw_blocklisted(session, blocklist=settings.follow_blocklist, now=now)
         if crisis_state(session, now=now).active:
             return FollowRunResult(held=CRISIS_HOLD)
         if not settings.follow_enabled:
