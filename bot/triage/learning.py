@@ -74,6 +74,20 @@ def load_detector(session: Session, model_id: int | None, rules: RuleSet | None 
     return Detector.from_model(LinearModel.from_bytes(row.blob), rules)
 
 
+def load_detector_or_default(session: Session, model_id: int | None, rules: RuleSet | None = None) -> Detector:
+    """`load_detector`, but the shipped default (and an error log) when the stored model cannot be read.
+
+    A corrupt row, or one of a feature set this version does not know, would otherwise fail every
+    poll (no mention stored) and every `brandbot classify`.
+    """
+    from bot.classify.model import ModelFormatError
+    try:
+        return load_detector(session, model_id, rules)
+    except ModelFormatError as exc:
+        log.error("detector.model_unreadable", model_id=model_id, error=str(exc), using="shipped default")
+        return load_detector(session, None, rules)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredExamples(Examples):
     """Every stored example, and how many of them are staff labels (the rest came from CSV files)."""
