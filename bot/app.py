@@ -144,11 +144,14 @@ class App:
         return shipped if self.brand_rules is None else shipped.extended(self.brand_rules)
 
     def detector(self, session: Session) -> Detector:
-        """The newest trained detector in the database (else the shipped default) with `rules`, cached per model row."""
-        from bot.triage.learning import latest_detector_model_id, load_detector
+        """The newest trained detector in the database (else the shipped default) with `rules`, cached per model row.
+
+        A newest model that cannot be read is replaced by the shipped default (logged once per process).
+        """
+        from bot.triage.learning import latest_detector_model_id, load_detector_or_default
 
         model_id = latest_detector_model_id(session)
         with self._detector_lock:
             if self._detector is None or self._detector[0] != model_id:
-                self._detector = (model_id, load_detector(session, model_id, self.rules))
+                self._detector = (model_id, load_detector_or_default(session, model_id, self.rules))
             return self._detector[1]

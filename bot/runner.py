@@ -312,11 +312,10 @@ class BotRunner:
         return watch_crisis(engine=app.engine, clock=app.clock, settings=app.settings)
 
     def _retrain(self) -> object:
-        from bot.triage.learning import retrain_if_needed
+        from bot.triage.learning import scheduled_retrain
 
         app = self.app
-        with app.session() as session:
-            return retrain_if_needed(session, settings=app.settings, now=app.clock.now())
+        return scheduled_retrain(app.engine, settings=app.settings, now=app.clock.now(), worker_id=app.worker_id)
 
     def publish_once(self) -> object:
         return self._publisher.run_once()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
+from structlog.testing import capture_logs
 
 from bot.app import App
 from bot.classify.detector import Detector
@@ -115,3 +116,28 @@ class TestReadingTheRuleFile:
         with pytest.raises(ConfigError) as info:
             _app(sqlite_url, clock, FakeXClient(tier="pro"), DETECTOR_RULES_FILE=str(path))
         assert info.value.problems == [f"DETECTOR_RULES_FILE: cannot read {path}: No such file or directory"]
+
+
+class TestUnreadableModel:
+    @pytest.mark.parametrize("blob", [b"not json", Detector.default().model.to_bytes().replace(
+        b'"features":"', b'"features":"future-')], ids=["corrupt", "unknown-feature-set"])
+    def test_the_shipped_default_is_used_and_logged_once(self, sqlite_url: str, clock: ManualClock,
+                                                         blob: bytes) -> None:
+        """A newest model row that cannot be read gives the shipped default and one error log, not a failing poll."""
+        x = FakeXClient(tier="pro", clock=clock)
+        fire = x.add_mention("someone", "the coffee maker caught fire in my kitchen")
+        app = _app(sqlite_url, clock, x)
+        with app.session() as session:
+            session.add(DetectorModel(version="broken", blob=blob, n_examples=20, created_at=clock.now()))
+        with capture_logs() as logs:
+            result = poll_mentions(engine=app.engine, x=app.x, budget=app.budget, clock=clock, settings=app.settings,
+                                   detector_for=app.detector, brand_user_id=x.brand.id, worker_id="w1",
+                                   sources=(MENTIONS,))
+            with app.session() as session:
+                assert app.detector(session).version == Detector.default().version
+        assert result.new_mentions == 1
+        with Session(app.engine) as session:
+            verdict = session.exec(select(Classification).where(Classification.mention_id == fire.id)).one()
+        assert (verdict.complaint, verdict.model_version) == (True, Detector.default().version)
+        unreadable = [e for e in logs if e["event"] == "detector.model_unreadable"]
+        assert [(e["log_level"], e["model_id"], e["using"]) for e in unreadable] == [("error", 1, "shipped default")]

@@ -6,11 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from structlog.testing import capture_logs
 
 from bot.errors import ValidationError
 from bot.settings import Settings
+from bot.store.coordination import acquire_lease, release_lease
+from bot.store.db import session_scope
 from bot.store.models import AuditLog, Author, Classification, DetectorModel, Mention, TrainingLabel
 from bot.triage.learning import (
     MIN_PER_CLASS,
@@ -18,6 +21,7 @@ from bot.triage.learning import (
     load_detector,
     new_labels_since_last_model,
     retrain_if_needed,
+    scheduled_retrain,
     stored_examples,
     train_detector,
 )
@@ -97,6 +101,27 @@ class TestMinimumExamples:
             "reason": "training needs at least 10 complaints and 10 non-complaints; have 3 and 2 "
                       "(5 staff labels, 0 CSV examples)",
         }]
+
+
+class TestScheduledRetrain:
+    def test_bots_sharing_a_database_train_the_new_labels_once(self, engine: Engine) -> None:
+        """While another bot holds the retrain lease the job trains nothing; once it is free, one model is stored."""
+        settings = Settings(retrain_min_new_labels=20)
+        with session_scope(engine) as session:
+            _staff_labels(session, 10, 10, at=NOW)
+            assert acquire_lease(session, name="retrain", owner="otherhost:4242", ttl_seconds=900, now=NOW)
+        with capture_logs() as logs:
+            assert scheduled_retrain(engine, settings=settings, now=NOW, worker_id="thishost:1") is None
+        assert logs == [{"event": "detector.retrain_busy", "log_level": "info",
+                         "reason": "another process is training"}]
+        with session_scope(engine) as session:
+            release_lease(session, name="retrain", owner="otherhost:4242")
+        first = scheduled_retrain(engine, settings=settings, now=NOW, worker_id="thishost:1")
+        again = scheduled_retrain(engine, settings=settings, now=NOW, worker_id="otherhost:4242")
+        with Session(engine) as session:
+            models = session.exec(select(DetectorModel)).all()
+        assert (first is not None, again, [(m.n_examples, m.created_by) for m in models]) == (
+            True, None, [(20, "system")])
 
 
 class TestCsvExamplesPersist:

@@ -24,10 +24,13 @@ from sqlmodel import Session, col, select
 from bot.csvfile import read_csv_rows
 from bot.errors import ValidationError
 from bot.settings import Settings
-from bot.store.coordination import audit
+from bot.store.coordination import acquire_lease, audit, release_lease
+from bot.store.db import session_scope
 from bot.store.models import DetectorModel, TrainingLabel
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from bot.classify.detector import Detector
     from bot.classify.rules import RuleSet
 
@@ -36,6 +39,10 @@ log = structlog.get_logger()
 #: Fewest complaints, and fewest non-complaints, a model is trained on: below this a handful of labels
 #: would move the scores of every unrelated text (two examples pushed them to 0.99).
 MIN_PER_CLASS = 10
+#: The lease the scheduled retrain holds while it trains, so bots sharing a database train new labels once.
+RETRAIN_LEASE = "retrain"
+#: How long it is held at most (longer than any training takes; a crashed holder's lease lapses).
+RETRAIN_LEASE_SECONDS = 900.0
 #: `TrainingLabel.actor` of the rows imported from a CSV file is this prefix and the file's name.
 CSV_SOURCE_PREFIX = "csv:"
 
@@ -72,6 +79,20 @@ def load_detector(session: Session, model_id: int | None, rules: RuleSet | None 
     if row is None:
         raise ValidationError(f"no detector model {model_id}")
     return Detector.from_model(LinearModel.from_bytes(row.blob), rules)
+
+
+def load_detector_or_default(session: Session, model_id: int | None, rules: RuleSet | None = None) -> Detector:
+    """`load_detector`, but the shipped default (and an error log) when the stored model cannot be read.
+
+    A corrupt row, or one of a feature set this version does not know, would otherwise fail every
+    poll (no mention stored) and every `brandbot classify`.
+    """
+    from bot.classify.model import ModelFormatError
+    try:
+        return load_detector(session, model_id, rules)
+    except ModelFormatError as exc:
+        log.error("detector.model_unreadable", model_id=model_id, error=str(exc), using="shipped default")
+        return load_detector(session, None, rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,3 +255,23 @@ def retrain_if_needed(
     except ValidationError as exc:
         log.warning("detector.retrain_skipped", reason=exc.reason, new_labels=fresh)
         return None
+
+
+def scheduled_retrain(engine: Engine, *, settings: Settings, now: datetime, worker_id: str) -> DetectorModel | None:
+    """The retrain job: `retrain_if_needed` in its own transaction while holding `RETRAIN_LEASE`.
+
+    Several bots on one database run the job at the same moments; without the lease each one saw the
+    same new labels and stored its own copy of the same model. A process that finds the lease held
+    trains nothing; the next to take it counts the labels after the holder's model was committed.
+    """
+    with session_scope(engine) as session:
+        if not acquire_lease(session, name=RETRAIN_LEASE, owner=worker_id, ttl_seconds=RETRAIN_LEASE_SECONDS,
+                             now=now):
+            log.info("detector.retrain_busy", reason="another process is training")
+            return None
+    try:
+        with session_scope(engine) as session:
+            return retrain_if_needed(session, settings=settings, now=now)
+    finally:
+        with session_scope(engine) as session:
+            release_lease(session, name=RETRAIN_LEASE, owner=worker_id)
