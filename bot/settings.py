@@ -319,8 +319,14 @@ def load_settings(
     skew = _int("WEBHOOK_MAX_SKEW_SECONDS", get("WEBHOOK_MAX_SKEW_SECONDS", "300"), problems, lo=1, hi=86400)
 
     template_dir = Path(get("TEMPLATE_DIR", str(default_template_dir())))
+    persona = get("PERSONA", d.persona)
     if not template_dir.is_dir():
         problems.append(f"TEMPLATE_DIR: directory does not exist: {str(template_dir)!r}")
+    elif not (template_dir / persona / "persona.toml").is_file():
+        # Caught here, not by the first event: a typo would otherwise start a bot that posts nothing.
+        found = sorted(p.parent.name for p in template_dir.glob("*/persona.toml"))
+        problems.append(f"PERSONA: no persona {persona!r} in {str(template_dir)!r} (no {persona}/persona.toml; "
+                        f"found: {', '.join(found) or 'none'})")
 
     rss_feeds = _split(get("RSS_FEEDS"))
     for feed in rss_feeds:
@@ -341,7 +347,7 @@ def load_settings(
         credentials=creds,
         brand_handle=handle,
         brand_keywords=_split(get("BRAND_KEYWORDS")),
-        persona=get("PERSONA", d.persona),
+        persona=persona,
         locale=get("LOCALE", d.locale),
         timezone=timezone,
         log_format=log_format,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,15 @@ class TestGroupHelp:
             text = short_help(cmd)
             assert text, f"`brandbot {group} {name}` has no help"
             assert line_of(result.output, name).startswith(" ".join(text.split()[:3]))
+
+    @pytest.mark.parametrize("group", [g for g in groups() if ": " in short_help(root().commands[g])])
+    def test_an_enumerating_summary_names_every_subcommand(self, group: str) -> None:
+        """A group summary that lists its commands ("Dashboard accounts: add, list, ...") leaves none out."""
+        sub = root().commands[group]
+        assert isinstance(sub, TyperGroup)
+        listed = short_help(sub).split(": ", 1)[1].lower()
+        missing = [n for n in sub.commands if not re.search(rf"\b{re.escape(n.replace('-', ' '))}\b", listed)]
+        assert missing == [], f"`brandbot --help` summary of {group!r} omits {missing}"
 
 
 class TestModuleEntryPoint:

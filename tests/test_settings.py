@@ -274,7 +274,8 @@ class TestEnvFile:
 
     def test_default_env_file_is_dot_env_in_cwd(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         """`.env` in the working directory is read when no file is named."""
-        (tmp_path / "templates").mkdir()
+        (tmp_path / "templates" / "regional-tales").mkdir(parents=True)
+        (tmp_path / "templates" / "regional-tales" / "persona.toml").touch()
         (tmp_path / ".env").write_text("PERSONA=regional-tales\n")
         monkeypatch.chdir(tmp_path)
         assert load_settings({}, sandbox=True).persona == "regional-tales"
@@ -414,5 +415,46 @@ class TestDetectorRulesFile:
             "invalid configuration:\n"
             f"  - DETECTOR_RULES_FILE: {path}: rule 0 (all): 'pattern' '' matches the empty string "
             "(it would match every text)\n"
+        )
+        assert not (tmp_path / "b.db").exists()
+
+
+class TestPersona:
+    def test_each_shipped_persona_is_accepted(self) -> None:
+        """Every persona folder shipped under templates/ is a valid PERSONA."""
+        for name in ("mars-phoenix", "skyways-air", "regional-tales"):
+            assert load({"TEMPLATE_DIR": str(TEMPLATES), "PERSONA": name}, sandbox=True).persona == name
+
+    def test_an_unknown_persona_is_a_problem(self) -> None:
+        """A PERSONA with no folder under TEMPLATE_DIR (a typo) is reported with the personas that do exist."""
+        assert problems_of({"TEMPLATE_DIR": str(TEMPLATES), "PERSONA": "mars-pheonix"}, sandbox=True) == [
+            f"PERSONA: no persona 'mars-pheonix' in '{TEMPLATES}' (no mars-pheonix/persona.toml; "
+            "found: mars-phoenix, regional-tales, skyways-air)"
+        ]
+
+    def test_a_folder_without_persona_toml_is_a_problem(self, tmp_path: Path) -> None:
+        """A folder that holds no persona.toml is not a persona (the renderer could not load it)."""
+        (tmp_path / "mine").mkdir()
+        assert problems_of({"TEMPLATE_DIR": str(tmp_path), "PERSONA": "mine"}, sandbox=True) == [
+            f"PERSONA: no persona 'mine' in '{tmp_path}' (no mine/persona.toml; found: none)"
+        ]
+
+    def test_a_missing_template_dir_is_reported_once(self) -> None:
+        """With no TEMPLATE_DIR at all, only that is reported, not the persona inside it as well."""
+        assert problems_of({"TEMPLATE_DIR": "/nonexistent/templates"}, sandbox=True) == [
+            "TEMPLATE_DIR: directory does not exist: '/nonexistent/templates'"
+        ]
+
+    def test_brandbot_run_stops_at_start(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`brandbot run --sandbox` with a misspelt PERSONA exits 2 before starting anything, rather than running
+        a bot whose every event and anecdote fails."""
+        monkeypatch.chdir(tmp_path)  # no stray .env
+        env = {"TEMPLATE_DIR": str(TEMPLATES), "PERSONA": "nope", "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"}
+        result = CliRunner().invoke(app, ["run", "--sandbox", "--duration", "1"], env=env)
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "invalid configuration:\n"
+            f"  - PERSONA: no persona 'nope' in '{TEMPLATES}' (no nope/persona.toml; "
+            "found: mars-phoenix, regional-tales, skyways-air)\n"
         )
         assert not (tmp_path / "b.db").exists()

@@ -36,7 +36,8 @@ from bot.cli import triage as triage_cmds  # noqa: E402
 from bot.cli import users as users_cmds  # noqa: E402
 
 app.add_typer(triage_cmds.app, name="triage",
-              help="Complaint queue: list, claim, reply, resolve, dismiss, label; flag a missed complaint.")
+              help="Complaint queue: list, claim, assign, reply, resolve, dismiss, label, history; the stored "
+                   "mentions, and flag a missed complaint.")
 app.add_typer(follow_cmds.app, name="follow", help="Follow decisions; the people to follow by hand.")
 app.add_typer(model_cmds.app, name="model", help="The complaint detector: train on staff labels, list models.")
 app.command("classify")(model_cmds.classify_cmd)
@@ -44,7 +45,8 @@ app.command("stats")(stats_cmds.stats_cmd)
 from bot.cli import health as health_cmds  # noqa: E402
 
 app.command("health")(health_cmds.health_cmd)
-app.add_typer(users_cmds.app, name="users", help="Dashboard accounts: add (admin, editor, agent), list, disable.")
+app.add_typer(users_cmds.app, name="users",
+              help="Dashboard accounts: add (admin, editor, agent), list, disable, enable, role, passwd.")
 
 
 def main() -> None:
