@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import ColumnElement, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from bot.domain import FollowStatus
@@ -87,14 +87,15 @@ def record_follow_decisions(
         author = authors.get(author_id)
         if author is None:
             continue
-        spam = [(c, why) for c in mentions if (why := _spam(author, c.text, now)) is not None]
         existing = decided.get(author_id)
+        if existing is not None and existing.status not in _WAITING:
+            continue  # carried out or skipped: nothing a later mention changes
+        spam = next(((c, why) for c in mentions if (why := _spam(author, c.text, now)) is not None), None)
         if existing is not None:
-            if spam and existing.status in _WAITING:
-                c, why = spam[0]
-                withdraw_spammer(session, decision=existing, reason=why, mention_id=c.mention_id, now=now)
+            if spam is not None:
+                withdraw_spammer(session, decision=existing, reason=spam[1], mention_id=spam[0].mention_id, now=now)
             continue
-        c = spam[0][0] if spam else mentions[0]
+        c = spam[0] if spam is not None else mentions[0]
         status, reason = decide_follow(
             author,
             classification=_Verdict(c.complaint),
@@ -127,26 +128,38 @@ def _spam(author: Author, text: str, now: datetime) -> str | None:
     return spam_reason(author, account_created_at=author.account_created_at, text=text, now=now)
 
 
+def unleased(now: datetime) -> ColumnElement[bool]:
+    """Decisions no follower process holds at `now` (never leased, or its lease has run out)."""
+    return or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
+
+
+def _skip_waiting(session: Session, which: ColumnElement[bool], *, reason: str, now: datetime) -> int:
+    """Skip the waiting decisions (manual, or pending and `unleased`) matching `which`, by the policy; how many.
+
+    Conditional UPDATE: a decision a person or the API has carried out since it was read, or a pending one
+    a follower process is following right now, is left alone.
+    """
+    result = session.execute(
+        update(FollowDecision)
+        .where(which)
+        .where(col(FollowDecision.status).in_(sorted(_WAITING)))
+        .where(unleased(now))
+        .values(status=FollowStatus.SKIPPED.value, reason=reason, done_at=now, done_by=POLICY_ACTOR)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def withdraw_spammer(
     session: Session, *, decision: FollowDecision, reason: str, mention_id: str | None, now: datetime
 ) -> bool:
-    """Skip a waiting decision (manual, or pending and not being followed right now) because of spam.
+    """Skip a waiting decision (`_skip_waiting`) because a later mention looks like spam; False if it was not.
 
-    Conditional UPDATE: a decision a person or the API has carried out since it was read, or a pending
-    one leased by a follower process, is left alone (False). The row's reason says why and that a later
-    mention showed it; an audit row keeps the mention and what the decision was.
+    The row's reason says why and that a later mention showed it; an audit row keeps the mention and what
+    the decision was.
     """
     was = f"{decision.status} ({decision.reason})"
-    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
-    result = session.execute(
-        update(FollowDecision)
-        .where(col(FollowDecision.id) == decision.id)
-        .where(col(FollowDecision.status).in_(sorted(_WAITING)))
-        .where(free)
-        .values(status=FollowStatus.SKIPPED.value, reason=f"{reason} (a later mention)", done_at=now,
-                done_by=POLICY_ACTOR)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _skip_waiting(session, col(FollowDecision.id) == decision.id, reason=f"{reason} (a later mention)",
+                         now=now):
         return False
     audit(session, at=now, actor=POLICY_ACTOR, action="follow.withdrawn", target=f"author:{decision.author_id}",
           detail=f"decision {decision.id} was {was}; mention {mention_id}: {reason}")
@@ -157,25 +170,17 @@ def withdraw_spammer(
 
 
 def withdraw_blocklisted(session: Session, *, blocklist: tuple[str, ...], now: datetime) -> int:
-    """Skip the waiting decisions (manual, or pending and not being followed right now) of blocklisted authors.
+    """Skip the waiting decisions (`_skip_waiting`) of blocklisted authors; how many.
 
     `FOLLOW_BLOCKLIST` is read when an author is decided; this applies it to the people decided before
-    they were put on it, so adding a name (and restarting) stops a follow still waiting. Returns how many;
-    one audit row. Not committed: part of the caller's transaction.
+    they were put on it, so adding a name (and restarting) stops a follow still waiting. One audit row.
+    Not committed: part of the caller's transaction.
     """
     if not blocklist:
         return 0
     blocked = select(Author.id).where(func.lower(col(Author.username)).in_(blocklist))
-    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
-    result = session.execute(
-        update(FollowDecision)
-        .where(col(FollowDecision.author_id).in_(blocked))
-        .where(col(FollowDecision.status).in_(sorted(_WAITING)))
-        .where(free)
-        .values(status=FollowStatus.SKIPPED.value, reason="blocklisted (added after the decision)", done_at=now,
-                done_by=POLICY_ACTOR)
-    )
-    withdrawn = int(result.rowcount)  # type: ignore[attr-defined]
+    withdrawn = _skip_waiting(session, col(FollowDecision.author_id).in_(blocked),
+                              reason="blocklisted (added after the decision)", now=now)
     if withdrawn:
         audit(session, at=now, actor=POLICY_ACTOR, action="follow.withdrawn",
               detail=f"{withdrawn} waiting: blocklisted (FOLLOW_BLOCKLIST)")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -40,7 +40,7 @@ from bot.errors import (
     PermanentError,
     TransientError,
 )
-from bot.follow.decisions import withdraw_blocklisted
+from bot.follow.decisions import unleased, withdraw_blocklisted
 from bot.follow.policy import api_refused_reason, tier_cannot_follow_reason
 from bot.follow.refusal import follow_refused, mark_follow_refused
 from bot.settings import Settings
@@ -140,7 +140,7 @@ def _unblock_if_cleared(budget: BudgetKeeper, reason: str) -> None:
 
 def _claim_next(session: Session, *, worker_id: str, now: datetime) -> FollowDecision | None:
     """Claim the oldest unleased PENDING decision for `worker_id`, or None."""
-    free = or_(col(FollowDecision.lease_until).is_(None), col(FollowDecision.lease_until) < now)
+    free = unleased(now)
     for _ in range(5):
         candidate = session.exec(
             select(FollowDecision.id)
