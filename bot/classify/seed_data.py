@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from bot.classify import seed_data_fr
 
 OUT = Path(__file__).parent / "data" / "seed_examples.csv"
 
@@ -1319,6 +1318,19 @@ def _vary(rng: random.Random, text: str) -> str:
     return text.strip()
 
 
+def draw_unique(make: Callable[[], str], wanted: int, *, max_tries: int, seen: set[str]) -> list[str]:
+    """Up to `wanted` texts from `make` that are not in `seen` (each added to it), after at most `max_tries` draws."""
+    texts: list[str] = []
+    for _ in range(max_tries):
+        if len(texts) >= wanted:
+            break
+        text = make()
+        if text not in seen:
+            seen.add(text)
+            texts.append(text)
+    return texts
+
+
 def generate(
     seed: int = 7, n_complaints: int = 3200, n_brand_other: int = 2500, n_random: int = 2000
 ) -> list[tuple[str, int, str]]:
@@ -1328,17 +1340,11 @@ def generate(
     rows: list[tuple[str, int, str]] = []
 
     def add(templates: tuple[str, ...], label: int, kind: str, wanted: int) -> None:
-        tries = 0
-        count = 0
-        while count < wanted and tries < wanted * 20:
-            tries += 1
+        def make() -> str:
             ind = rng.choice(INDUSTRIES)
-            text = _vary(rng, _fill(rng, rng.choice(templates), ind))
-            if text in seen:
-                continue
-            seen.add(text)
-            rows.append((text, label, kind))
-            count += 1
+            return _vary(rng, _fill(rng, rng.choice(templates), ind))
+
+        rows.extend((text, label, kind) for text in draw_unique(make, wanted, max_tries=wanted * 20, seen=seen))
 
     add(COMPLAINT_TEMPLATES, 1, "complaint", n_complaints)
     add(NOT_COMPLAINT_TEMPLATES, 0, "brand", n_brand_other)
@@ -1349,6 +1355,8 @@ def generate(
 
 def main() -> None:
     """Write data/seed_examples.csv: the English rows, then the French ones (`seed_data_fr`), each with its lang."""
+    from bot.classify import seed_data_fr  # it draws its rows with `draw_unique` from here
+
     rows = [(*row, "en") for row in generate()] + [(*row, "fr") for row in seed_data_fr.generate()]
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -12,6 +12,8 @@ import random
 import unicodedata
 from dataclasses import dataclass
 
+from bot.classify.seed_data import draw_unique
+
 
 @dataclass(frozen=True)
 class IndustryFr:
@@ -573,15 +575,10 @@ def generate(
     rows: list[tuple[str, int, str]] = []
 
     def add(templates: tuple[str, ...], label: int, kind: str, wanted: int) -> None:
-        tries = count = 0
-        while count < wanted and tries < wanted * 30:
-            tries += 1
-            text = _vary(rng, _fill(rng, rng.choice(templates), rng.choice(INDUSTRIES_FR)))
-            if text in seen:
-                continue
-            seen.add(text)
-            rows.append((text, label, kind))
-            count += 1
+        def make() -> str:
+            return _vary(rng, _fill(rng, rng.choice(templates), rng.choice(INDUSTRIES_FR)))
+
+        rows.extend((text, label, kind) for text in draw_unique(make, wanted, max_tries=wanted * 30, seen=seen))
 
     add(COMPLAINT_TEMPLATES_FR, 1, "complaint", n_complaints)
     add(NOT_COMPLAINT_TEMPLATES_FR, 0, "brand", n_brand_other)
